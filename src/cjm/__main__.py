@@ -1,0 +1,3 @@
+from cjm.cli import main
+
+main()

@@ -1,0 +1,40 @@
+"""The ``cjm`` command line: a typer app that registers one thin module per command."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from cjm import __version__
+from cjm.commands import init, schema, validate
+
+app = typer.Typer(
+    name="cjm",
+    help="Customer journey maps as code: validate, lint and render *.cjm.yaml files.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cjm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Optional[bool] = typer.Option(None, "--version", "-V", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """Customer journey maps as code."""
+
+
+app.command()(validate.validate)
+app.command()(schema.schema)
+app.command()(init.init)
+
+
+def main() -> None:
+    app()

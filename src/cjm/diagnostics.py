@@ -1,0 +1,166 @@
+"""Diagnostics, severities, and the one place that turns a model path into file:line:col."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Iterable, Iterator
+
+Path = tuple[str | int, ...]
+
+
+class Severity(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "info": 1}[self.value]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """A 1-based line and column."""
+
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Where a node sits in the file: its key (for mapping values) and its value."""
+
+    start: Position
+    end: Position
+    key: Position | None = None
+
+    @property
+    def anchor(self) -> Position:
+        """Where a diagnostic about the whole element points: the key when it has one."""
+        return self.key or self.start
+
+
+class SourceMap:
+    """Model path -> span in the YAML text, plus the raw lines for excerpts and comments."""
+
+    def __init__(self, spans: dict[Path, Span] | None = None, lines: list[str] | None = None):
+        self.spans: dict[Path, Span] = spans if spans is not None else {}
+        self.lines: list[str] = lines if lines is not None else []
+
+    def known_prefix(self, path: Path) -> Path:
+        """The longest prefix of ``path`` that exists in the file."""
+        for end in range(len(path), -1, -1):
+            if path[:end] in self.spans:
+                return path[:end]
+        return ()
+
+    def locate(self, path: Path, *, at_key: bool = False) -> Position:
+        """Where to point for ``path``; unknown tails fall back to the nearest known parent."""
+        prefix = self.known_prefix(path)
+        span = self.spans.get(prefix)
+        if span is None:
+            return Position(1, 1)
+        if at_key or prefix != path:
+            return span.anchor
+        return span.start
+
+    def line_text(self, line: int) -> str | None:
+        if 1 <= line <= len(self.lines):
+            return self.lines[line - 1]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """One problem in one file: a validation error or a lint finding."""
+
+    code: str
+    name: str
+    message: str
+    file: str
+    line: int = 1
+    col: int = 1
+    severity: Severity = Severity.error
+    path: Path = ()
+    hint: str | None = None
+    source_line: str | None = field(default=None, compare=False)
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def with_severity(self, severity: Severity) -> "Diagnostic":
+        return replace(self, severity=severity)
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.col,
+            "severity": self.severity.value,
+            "code": self.code,
+            "name": self.name,
+            "message": self.message,
+            "path": format_path(self.path),
+            "hint": self.hint,
+        }
+
+
+def format_path(path: Path) -> str:
+    """``('stages', 0, 'touchpoints', 2)`` -> ``stages[0].touchpoints[2]``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out
+
+
+def diagnostic_at(
+    source: SourceMap,
+    file: str,
+    path: Path,
+    *,
+    code: str,
+    name: str,
+    message: str,
+    severity: Severity = Severity.error,
+    hint: str | None = None,
+    at_key: bool = False,
+) -> Diagnostic:
+    """Build a diagnostic for a model path, resolving its position through the source map."""
+    pos = source.locate(path, at_key=at_key)
+    return Diagnostic(
+        code=code,
+        name=name,
+        message=message,
+        file=file,
+        line=pos.line,
+        col=pos.col,
+        severity=severity,
+        path=path,
+        hint=hint,
+        source_line=source.line_text(pos.line),
+    )
+
+
+def sort_key(diag: Diagnostic) -> tuple:
+    return (diag.file, diag.line, diag.col, diag.code, diag.message)
+
+
+def worst(diagnostics: Iterable[Diagnostic]) -> Severity | None:
+    ranked = sorted(diagnostics, key=lambda d: d.severity.rank, reverse=True)
+    return ranked[0].severity if ranked else None
+
+
+def count_by_severity(diagnostics: Iterable[Diagnostic]) -> dict[str, int]:
+    counts = {s.value: 0 for s in Severity}
+    for diag in diagnostics:
+        counts[diag.severity.value] += 1
+    return counts
+
+
+def iter_errors(diagnostics: Iterable[Diagnostic]) -> Iterator[Diagnostic]:
+    return (d for d in diagnostics if d.severity is Severity.error)

@@ -1,0 +1,274 @@
+"""YAML text -> plain data + source map, refusing what a journey map never needs.
+
+One pass over PyYAML's event stream (the C parser when available) builds the
+data directly: no composer (libyaml's recurses and can crash the process on deep
+nesting), no constructor (no YAML 1.1 guessing, no big-int parsing). Every
+scalar stays text; plain ``~``/``null``/empty become ``None``. Anchors and
+aliases work, but their expanded size counts against the node limit, so an
+alias bomb is refused before anything big is built.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from cjm.diagnostics import Diagnostic, Path, Position, Severity, SourceMap, Span
+
+try:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 5 * 1024 * 1024
+    max_nodes: int = 500_000
+    max_depth: int = 64
+
+
+@dataclass
+class Parsed:
+    """What the loader made of one file."""
+
+    file: str
+    data: dict | None
+    source: SourceMap
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.data is not None and not any(d.severity is Severity.error for d in self.diagnostics)
+
+
+class LoadError(Exception):
+    """Stops the parse: the diagnostic says why."""
+
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _mark(mark: Any) -> Position:
+    return Position(mark.line + 1, mark.column + 1)
+
+
+class _Frame:
+    __slots__ = ("container", "path", "start", "key_pos", "anchor", "pending_key", "seen", "size")
+
+    def __init__(self, container: Any, path: Path, start: Position, key_pos: Position | None, anchor: str | None):
+        self.container = container
+        self.anchor = anchor
+        self.path = path
+        self.start = start
+        self.key_pos = key_pos
+        self.pending_key: tuple[str, Position] | None = None
+        self.seen: dict[str, Position] = {}
+        self.size = 1
+
+
+class _Builder:
+    """Consumes events and builds data, spans and diagnostics."""
+
+    def __init__(self, file: str, lines: list[str], limits: Limits):
+        self.file = file
+        self.lines = lines
+        self.limits = limits
+        self.spans: dict[Path, Span] = {}
+        self.diagnostics: list[Diagnostic] = []
+        self.stack: list[_Frame] = []
+        self.anchors: dict[str, tuple[Any, int]] = {}
+        self.nodes = 0
+        self.root: Any = None
+        self.documents = 0
+
+    def problem(self, pos: Position, code: str, name: str, message: str, path: Path = (), hint: str | None = None) -> Diagnostic:
+        return Diagnostic(
+            code=code, name=name, message=message, file=self.file, line=pos.line, col=pos.col,
+            path=path, hint=hint, source_line=self.lines[pos.line - 1] if 0 < pos.line <= len(self.lines) else None,
+        )
+
+    def stop(self, pos: Position, code: str, name: str, message: str, hint: str | None = None) -> None:
+        raise LoadError(self.problem(pos, code, name, message, hint=hint))
+
+    def count(self, pos: Position, n: int = 1) -> None:
+        self.nodes += n
+        if self.nodes > self.limits.max_nodes:
+            self.stop(pos, "CJM003", "input-limit",
+                      f"the map expands to more than {self.limits.max_nodes:,} YAML nodes",
+                      hint="anchors and aliases count once per use; split very large maps")
+
+    def refuse_tag(self, event: Any, pos: Position) -> None:
+        if getattr(event, "tag", None) is not None and not (
+            isinstance(event, yaml.ScalarEvent) and event.tag is None
+        ):
+            self.stop(pos, "CJM002", "unsupported-yaml",
+                      f"explicit YAML tag '{event.tag}' is not allowed in a map",
+                      hint="remove the tag; cjm reads every value as plain data")
+
+    # -- placing a finished node into its parent -------------------------------------------
+
+    def place(self, value: Any, size: int, start: Position, end: Position, anchor: str | None) -> None:
+        if anchor is not None:
+            self.anchors[anchor] = (value, size)
+        if not self.stack:
+            self.root = value
+            self.spans[()] = Span(start, end)
+            return
+        parent = self.stack[-1]
+        parent.size += size
+        if isinstance(parent.container, list):
+            path = parent.path + (len(parent.container),)
+            parent.container.append(value)
+            self.spans[path] = Span(start, end)
+            return
+        if parent.pending_key is None:  # this node is a key
+            if not isinstance(value, str):
+                self.stop(start, "CJM002", "unsupported-yaml", "mapping keys must be plain text, not lists or mappings")
+            if value == "<<":
+                self.stop(start, "CJM002", "unsupported-yaml",
+                          "merge keys ('<<') are not supported", hint="write the fields out in full")
+            parent.pending_key = (value, start)
+            return
+        key, key_pos = parent.pending_key
+        parent.pending_key = None
+        path = parent.path + (key,)
+        if key in parent.seen:
+            first = parent.seen[key]
+            self.diagnostics.append(self.problem(
+                key_pos, "CJM002", "duplicate-key",
+                f"duplicate key '{key}' (first defined at line {first.line}); YAML would silently keep only the last",
+                path=path,
+            ))
+            return
+        parent.seen[key] = key_pos
+        parent.container[key] = value
+        self.spans[path] = Span(start, end, key=key_pos)
+
+    def child_path(self) -> tuple[Path, Position | None]:
+        if not self.stack:
+            return (), None
+        parent = self.stack[-1]
+        if isinstance(parent.container, list):
+            return parent.path + (len(parent.container),), None
+        if parent.pending_key is None:
+            return parent.path, None
+        return parent.path + (parent.pending_key[0],), parent.pending_key[1]
+
+    # -- events ------------------------------------------------------------------------------
+
+    def feed(self, event: Any) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                self.stop(_mark(event.start_mark), "CJM002", "unsupported-yaml",
+                          "a map file holds one YAML document; found a second one",
+                          hint="split the documents into separate files")
+            return
+        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
+            return
+        start = _mark(event.start_mark)
+        if isinstance(event, yaml.ScalarEvent):
+            self.refuse_tag(event, start)
+            self.count(start)
+            value = None if event.style is None and event.value in NULLS else event.value
+            if value is not None and CONTROL_CHARS.search(value):
+                self.stop(start, "CJM004", "bad-character",
+                          "text holds a control character or an invalid code point",
+                          hint="remove NUL, other C0 control characters and lone surrogates")
+            self.place(value, 1, start, _mark(event.end_mark), event.anchor)
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            self.refuse_tag(event, start)
+            self.count(start)
+            if self.stack and isinstance(self.stack[-1].container, dict) and self.stack[-1].pending_key is None:
+                self.stop(start, "CJM002", "unsupported-yaml", "mapping keys must be plain text, not lists or mappings")
+            if len(self.stack) >= self.limits.max_depth:
+                self.stop(start, "CJM003", "input-limit",
+                          f"nesting deeper than {self.limits.max_depth} levels")
+            path, key_pos = self.child_path()
+            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
+            self.stack.append(_Frame(container, path, start, key_pos, event.anchor))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            frame = self.stack.pop()
+            self.place(frame.container, frame.size, frame.start, _mark(event.end_mark), frame.anchor)
+        elif isinstance(event, yaml.AliasEvent):
+            if event.anchor not in self.anchors:
+                self.stop(start, "CJM001", "yaml-syntax", f"alias '*{event.anchor}' refers to no anchor defined before it")
+            value, size = self.anchors[event.anchor]
+            self.count(start, size)
+            self.place(value, size, start, _mark(event.end_mark), None)
+
+
+def _decode(raw: bytes, file: str) -> str:
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise LoadError(Diagnostic("CJM004", "bad-encoding", "file is UTF-16; save it as UTF-8", file,
+                                   hint="maps are read as UTF-8"))
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        col = len(raw[line_start:exc.start].decode("utf-8", "replace")) + 1
+        raise LoadError(Diagnostic("CJM004", "bad-encoding",
+                                   f"invalid UTF-8 byte 0x{raw[exc.start]:02x}", file, line, col,
+                                   hint="save the file as UTF-8")) from None
+
+
+def _first_control_char(text: str, file: str, lines: list[str]) -> Diagnostic | None:
+    match = CONTROL_CHARS.search(text)
+    if match is None:
+        return None
+    line = text.count("\n", 0, match.start()) + 1
+    col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+    return Diagnostic("CJM004", "bad-character",
+                      f"control character U+{ord(match.group()):04X} is not allowed in a map",
+                      file, line, col, source_line=lines[line - 1] if line <= len(lines) else None,
+                      hint="remove NUL and other C0 control characters")
+
+
+def parse_text(raw: bytes, file: str, limits: Limits = Limits()) -> Parsed:
+    """Parse one map file's bytes; never raises for bad input."""
+    empty = SourceMap({}, [])
+    if len(raw) > limits.max_bytes:
+        return Parsed(file, None, empty, [Diagnostic(
+            "CJM003", "input-limit",
+            f"file is {len(raw):,} bytes; the limit is {limits.max_bytes:,}", file,
+            hint="split the map or raise the limit with --max-bytes")])
+    try:
+        text = _decode(raw, file)
+    except LoadError as exc:
+        return Parsed(file, None, empty, [exc.diagnostic])
+    lines = text.splitlines()
+    source = SourceMap({}, lines)
+    bad = _first_control_char(text, file, lines)
+    if bad is not None:
+        return Parsed(file, None, source, [bad])
+    builder = _Builder(file, lines, limits)
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            builder.feed(event)
+    except LoadError as exc:
+        return Parsed(file, None, source, builder.diagnostics + [exc.diagnostic])
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = _mark(mark) if mark is not None else Position(1, 1)
+        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
+        return Parsed(file, None, source, builder.diagnostics + [builder.problem(pos, "CJM001", "yaml-syntax", message or "invalid YAML")])
+    except yaml.YAMLError as exc:
+        return Parsed(file, None, source, builder.diagnostics + [Diagnostic("CJM001", "yaml-syntax", str(exc), file)])
+    source.spans = builder.spans
+    if builder.root is None:
+        return Parsed(file, None, source, [Diagnostic("CJM010", "schema", "the file is empty; a map starts with 'cjm: 1'", file)])
+    if not isinstance(builder.root, dict):
+        return Parsed(file, None, source, [builder.problem(Position(1, 1), "CJM010", "schema",
+                                                          "the top level of a map must be a mapping (key: value)")])
+    return Parsed(file, builder.root, source, builder.diagnostics)

@@ -1,0 +1,53 @@
+"""Reports of diagnostics, one module per output format, found by ``--format`` name.
+
+Each module has ``render(report: Report, *, color: bool) -> str``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Callable
+
+from cjm.diagnostics import Diagnostic, Severity, count_by_severity, sort_key
+
+REPORTERS: dict[str, str] = {
+    "text": "cjm.report.text",
+    "concise": "cjm.report.concise",
+    "json": "cjm.report.json_report",
+    "sarif": "cjm.report.sarif",
+    "github": "cjm.report.github",
+}
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a report may say about a code: its name, summary and help text."""
+
+    code: str
+    name: str
+    summary: str
+    help: str = ""
+    default_severity: Severity = Severity.error
+
+
+@dataclass
+class Report:
+    command: str
+    files: list[str]
+    diagnostics: list[Diagnostic]
+    invalid_files: list[str] = field(default_factory=list)
+    rules: dict[str, RuleInfo] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.diagnostics = sorted(self.diagnostics, key=sort_key)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return count_by_severity(self.diagnostics)
+
+
+def reporter(name: str) -> Callable[..., str]:
+    if name not in REPORTERS:
+        raise KeyError(name)
+    return importlib.import_module(REPORTERS[name]).render
