@@ -1,0 +1,37 @@
+"""Renderers: one module per view, found by ``--view`` name.
+
+Each view module exposes ``FORMATS`` (the ``--format`` names it can write, first
+is its default) and ``render(journey, fmt, options) -> bytes``. Renderers get a
+valid map only (``cjm.journey.Journey``) and never write files: the command
+writes their bytes with ``cjm.io.write_atomic``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from types import ModuleType
+
+VIEWS: dict[str, str] = {
+    "diagram": "cjm.render.diagram",
+    "curve": "cjm.render.curve",
+}
+TEXT_FORMATS = frozenset({"dot", "svg", "html", "md", "mermaid"})
+
+
+class RenderError(Exception):
+    """A map could not be rendered (missing tool, time limit); the message names why."""
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    persona: str | None = None
+    show_pains: bool = True
+    theme: str = "light"
+    dpi: int = 96
+    dot_timeout: float = 20.0
+    findings: tuple = field(default_factory=tuple)  # lint diagnostics, for views that show them
+
+
+def view_module(name: str) -> ModuleType:
+    return importlib.import_module(VIEWS[name])

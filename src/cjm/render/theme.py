@@ -1,0 +1,84 @@
+"""Colours, shapes and fonts as data, shared by every renderer.
+
+The emotion palette is ColorBrewer's PuOr (orange = negative, purple = positive),
+which stays distinguishable with the common colour-vision deficiencies; persona
+colours are Okabe-Ito. Text colours are chosen per fill for WCAG AA contrast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    background: str
+    foreground: str
+    muted: str
+    grid: str
+    font: str
+    # fill and text colour per rounded score -2..+2, and for "no emotion"
+    emotion_fill: dict[int, str]
+    emotion_text: dict[int, str]
+    no_emotion_fill: str
+    no_emotion_border: str
+    band_fill: dict[str, str]  # negative / neutral / positive bands of the curve
+    moment_of_truth: str
+    pain_fill: str
+    pain_text: str
+    drop_off: str
+    stage_fill: str
+    stage_border: str
+    persona_colors: tuple[str, ...] = field(default=(
+        "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"))
+    persona_markers: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "cross", "star")
+
+
+LIGHT = Theme(
+    name="light",
+    background="#ffffff",
+    foreground="#1a1a1a",
+    muted="#595959",
+    grid="#d9d9d9",
+    font="Helvetica,Arial,sans-serif",
+    emotion_fill={-2: "#e66101", -1: "#fdb863", 0: "#f7f7f7", 1: "#b2abd2", 2: "#5e3c99"},
+    emotion_text={-2: "#000000", -1: "#000000", 0: "#000000", 1: "#000000", 2: "#ffffff"},
+    no_emotion_fill="#ffffff",
+    no_emotion_border="#8c8c8c",
+    band_fill={"negative": "#fdf0e6", "neutral": "#f7f7f7", "positive": "#efedf5"},
+    moment_of_truth="#000000",
+    pain_fill="#fff4cc",
+    pain_text="#1a1a1a",
+    drop_off="#b2182b",
+    stage_fill="#fafafa",
+    stage_border="#bdbdbd",
+)
+
+DARK = Theme(
+    name="dark",
+    background="#1e1e1e",
+    foreground="#eeeeee",
+    muted="#b3b3b3",
+    grid="#444444",
+    font="Helvetica,Arial,sans-serif",
+    emotion_fill={-2: "#e66101", -1: "#fdb863", 0: "#d9d9d9", 1: "#b2abd2", 2: "#5e3c99"},
+    emotion_text={-2: "#000000", -1: "#000000", 0: "#000000", 1: "#000000", 2: "#ffffff"},
+    no_emotion_fill="#2b2b2b",
+    no_emotion_border="#8c8c8c",
+    band_fill={"negative": "#3a2a1f", "neutral": "#2b2b2b", "positive": "#2c2838"},
+    moment_of_truth="#ffffff",
+    pain_fill="#4d4220",
+    pain_text="#f5f5f5",
+    drop_off="#f4a582",
+    stage_fill="#262626",
+    stage_border="#555555",
+    persona_colors=("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#ffffff", "#D55E00"),
+)
+
+THEMES = {"light": LIGHT, "dark": DARK}
+
+
+def emotion_bucket(score: float) -> int:
+    """Round a -2..+2 score to the palette step that colours it."""
+    return max(-2, min(2, int(round(score))))
