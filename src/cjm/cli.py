@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from cjm import __version__
-from cjm.commands import init, schema, validate
+from cjm.commands import diff, init, schema, validate
 
 app = typer.Typer(
     name="cjm",
@@ -34,6 +34,7 @@ def _main(
 app.command()(validate.validate)
 app.command()(schema.schema)
 app.command()(init.init)
+app.command()(diff.diff)
 
 
 def main() -> None:

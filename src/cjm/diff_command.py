@@ -1,0 +1,86 @@
+"""``cjm diff``: load both sides (files or a git revision), diff them, render the result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cjm.diff import MapDiff, diff_journeys
+from cjm.diff_report import RENDERERS
+from cjm.gitrev import GitError, maps_at, read_at, repo_top, verify_rev
+from cjm.journey import Journey
+from cjm.project import UsageError, discover_maps, display_name
+from cjm.validate import LoadedMap, read_map, validate_bytes
+
+
+class DiffInputError(Exception):
+    """The command line names something that cannot be compared (exit 2)."""
+
+
+def _findings(loaded: LoadedMap, lint: bool) -> list:
+    if not lint or loaded.journey is None:
+        return []
+    from cjm.lint.engine import lint_findings
+
+    return lint_findings(loaded)
+
+
+def _pairs_from_files(paths: list[Path]) -> list[tuple[str, LoadedMap | None, LoadedMap | None]]:
+    if len(paths) != 2:
+        raise DiffInputError("give two map files (OLD NEW), or --rev REV [PATH...]")
+    for path in paths:
+        if not path.is_file():
+            raise DiffInputError(f"{path}: no such file")
+    old, new = read_map(paths[0]), read_map(paths[1])
+    return [(new.file, old, new)]
+
+
+def _pairs_from_rev(rev: str, paths: list[Path]) -> list[tuple[str, LoadedMap | None, LoadedMap | None]]:
+    under = paths or [Path(".")]
+    try:
+        top = repo_top(under[0] if under[0].exists() else Path("."))
+        verify_rev(top, rev)
+        historic = maps_at(top, rev, [p for p in under if p.exists()] or [Path(".")])
+    except GitError as exc:
+        raise DiffInputError(f"git: {exc}") from None
+    try:
+        current = discover_maps([p for p in under if p.exists()]) if any(p.exists() for p in under) else []
+    except UsageError as exc:
+        raise DiffInputError(str(exc)) from None
+    by_relative: dict[str, Path] = {}
+    for path in current:
+        by_relative[path.resolve().relative_to(top).as_posix()] = path
+    for relative in historic:
+        by_relative.setdefault(relative, top / relative)
+    pairs = []
+    for relative, path in sorted(by_relative.items()):
+        new = read_map(path) if path.exists() else None
+        raw = read_at(top, rev, relative)
+        file = display_name(path)
+        old = validate_bytes(raw, path, f"{file}@{rev}") if raw is not None else None
+        pairs.append((file, old, new))
+    if not pairs:
+        raise DiffInputError(f"no maps (*.cjm.yaml, *.cjm.yml) found now or at {rev}")
+    return pairs
+
+
+def run_diff(paths: list[Path], rev: str | None, fmt: str, *, lint: bool = True, color: bool = False) -> tuple[str, bool, str]:
+    """Returns (rendered diff, whether anything regressed, rendered diagnostics of invalid maps)."""
+    pairs = _pairs_from_rev(rev, paths) if rev else _pairs_from_files(paths)
+    invalid = [m for _, old, new in pairs for m in (old, new) if m is not None and not m.valid]
+    if invalid:
+        from cjm.report import Report, reporter
+
+        report = Report("validate", [m.file for m in invalid], [d for m in invalid for d in m.diagnostics],
+                        invalid_files=[m.file for m in invalid])
+        return "", False, reporter("text")(report, color=False)
+    diffs: list[MapDiff] = []
+    for file, old, new in pairs:
+        if old is None:
+            diffs.append(MapDiff(file, status="added"))
+        elif new is None:
+            diffs.append(MapDiff(file, status="deleted"))
+        else:
+            diffs.append(diff_journeys(
+                file, Journey(old.journey, old.personas), Journey(new.journey, new.personas),
+                _findings(old, lint), _findings(new, lint)))
+    return RENDERERS[fmt](diffs, color=color), any(d.regressed for d in diffs), ""
