@@ -33,6 +33,7 @@ class Theme:
     persona_colors: tuple[str, ...] = field(default=(
         "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"))
     persona_markers: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "cross", "star")
+    drop_off_text: str = "#ffffff"
 
 
 LIGHT = Theme(
@@ -74,6 +75,7 @@ DARK = Theme(
     stage_fill="#262626",
     stage_border="#555555",
     persona_colors=("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#ffffff", "#D55E00"),
+    drop_off_text="#000000",
 )
 
 THEMES = {"light": LIGHT, "dark": DARK}
@@ -82,3 +84,50 @@ THEMES = {"light": LIGHT, "dark": DARK}
 def emotion_bucket(score: float) -> int:
     """Round a -2..+2 score to the palette step that colours it."""
     return max(-2, min(2, int(round(score))))
+
+
+@dataclass(frozen=True)
+class DiagramStyle:
+    """Shapes, sizes and layout settings of the Graphviz journey diagram (colours come from a Theme)."""
+
+    title_fontsize: float = 20
+    stage_fontsize: float = 14
+    node_fontsize: float = 11
+    note_fontsize: float = 9
+    legend_fontsize: float = 9
+    node_shape: str = "box"
+    node_style: str = "rounded,filled"
+    no_emotion_style: str = "rounded,filled,dashed"
+    penwidth: float = 1.0
+    moment_of_truth_penwidth: float = 3.0
+    moment_of_truth_marker: str = "\u2605"  # black star
+    pain_shape: str = "note"
+    drop_off_shape: str = "octagon"
+    drop_off_label: str = "drop-off"
+    # text wrapping: characters per line and lines kept (the rest becomes an ellipsis)
+    name_width: int = 22
+    name_lines: int = 3
+    goal_width: int = 40
+    goal_lines: int = 2
+    pain_width: int = 24
+    pain_lines: int = 3
+    scores_width: int = 30
+    scores_lines: int = 2
+    tooltip_chars: int = 600
+    # layout: nslimit/mclimit bound the network-simplex and crossing-minimisation passes,
+    # which is where dot spends its time on large tangled maps
+    graph: tuple[tuple[str, str], ...] = (
+        ("rankdir", "LR"),
+        ("newrank", "true"),
+        ("compound", "true"),
+        ("nodesep", "0.25"),
+        ("ranksep", "0.45"),
+        ("labelloc", "t"),
+        ("labeljust", "l"),
+        ("pad", "0.3"),
+    )
+    large_graph: tuple[tuple[str, str], ...] = (("nslimit", "2"), ("nslimit1", "2"), ("mclimit", "0.5"))
+    large_graph_nodes: int = 120
+
+
+DIAGRAM = DiagramStyle()

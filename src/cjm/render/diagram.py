@@ -1,0 +1,247 @@
+"""``--view diagram``: the journey as a Graphviz flow chart, left to right.
+
+One cluster per stage in map order, a node per touchpoint filled by emotion,
+edges that follow ``next`` (or stage order), loops drawn without bending the
+layout backwards, drop-off points, pain points as notes, and a legend.
+
+``build`` makes the ``graphviz.Digraph`` (tests read its DOT source); ``render``
+hands that source to ``dot`` for every format but ``dot`` itself. Node ids are
+generated (``t0`` touchpoints, ``p0`` pains, ``d0`` drop-offs, ``e0`` empty stages,
+``l0`` legend, ``cluster_s0`` stages) and map text reaches the DOT source only
+through ``cjm.render.dot.text_label`` and ``cjm.render.dot.tooltip``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cjm.journey import Journey, Step, emotion_label, score_of
+from cjm.model import LabelledEmotion
+from cjm.render import RenderError, RenderOptions
+from cjm.render.dot import run_dot, text_label, tooltip, wrap
+from cjm.render.theme import DIAGRAM, THEMES, DiagramStyle, Theme, emotion_bucket
+
+if TYPE_CHECKING:
+    import graphviz
+
+FORMATS = ("svg", "png", "pdf", "dot")
+MINUS = "\u2212"
+DOT_SEP = " \u00b7 "
+ARROW = " \u2192 "
+MOOD_WORDS = {-2: "very negative", -1: "negative", 0: "neutral", 1: "positive", 2: "very positive"}
+
+
+def render(journey: Journey, fmt: str, options: RenderOptions) -> bytes:
+    if fmt not in FORMATS:
+        raise RenderError(f"the diagram cannot be written as {fmt}; it writes {', '.join(FORMATS)}")
+    source = build(journey, options).source
+    if fmt == "dot":
+        return source.encode("utf-8")
+    return run_dot(source, fmt, timeout=options.dot_timeout, dpi=options.dpi if fmt == "png" else None)
+
+
+def format_score(score: float) -> str:
+    """``+1``, ``−1.5``, ``0``: a sign always, a typographic minus, no trailing ``.0``."""
+    text = f"{abs(score):g}"
+    if score > 0:
+        return "+" + text
+    if score < 0:
+        return MINUS + text
+    return "0"
+
+
+def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRAM) -> "graphviz.Digraph":
+    """The diagram as a ``graphviz.Digraph``; nothing is run."""
+    import graphviz
+
+    theme = THEMES[options.theme]
+    persona = options.persona
+    if persona is not None and persona not in journey.persona_ids:
+        raise RenderError(f"no persona '{persona}' in this map")
+    shown = [s for s in journey.steps if persona is None or journey.serves(s, persona)]
+    node_id = {s.id: f"t{s.index}" for s in shown}
+    graph = graphviz.Digraph(name="journey")
+    graph.attr("graph", **_graph_attrs(journey, persona, theme, style, len(shown)))
+    graph.attr("node", fontname=theme.font, fontsize=f"{style.node_fontsize:g}", fontcolor=theme.foreground,
+               color=theme.muted, penwidth=f"{style.penwidth:g}", margin="0.12,0.06")
+    graph.attr("edge", color=theme.muted, fontname=theme.font, arrowsize="0.7")
+    short = _short_names(journey)
+    drop_offs = {s.id for s in journey.dead_ends()}
+    counter = {"p": 0, "d": 0}
+    for stage_index, stage in enumerate(journey.map.stages):
+        steps = [s for s in shown if s.stage_index == stage_index]
+        with graph.subgraph(name=f"cluster_s{stage_index}") as cluster:
+            lines = wrap(stage.name, style.goal_width, 2)
+            if stage.customer_goal:
+                lines += wrap(f"Goal: {stage.customer_goal}", style.goal_width, style.goal_lines)
+            cluster.attr(label=text_label(lines, align="left"), labeljust="l",
+                         tooltip=tooltip([stage.name, stage.customer_goal or "", stage.description or ""], style.tooltip_chars),
+                         style="rounded,filled", fillcolor=theme.stage_fill, color=theme.stage_border,
+                         fontsize=f"{style.stage_fontsize:g}", fontcolor=theme.foreground)
+            if not steps:
+                cluster.node(f"e{stage_index}", label=text_label(["no touchpoints"]), shape="plaintext",
+                             fontcolor=theme.muted, tooltip=tooltip([f"{stage.name}: no touchpoints"], style.tooltip_chars))
+            for step in steps:
+                cluster.node(node_id[step.id], **_touchpoint_attrs(journey, step, persona, short, theme, style))
+                if options.show_pains and step.touchpoint.pains:
+                    # same rank as the touchpoint: the notes stack beside it instead of pushing the flow apart
+                    beside = graphviz.Digraph()
+                    beside.attr(rank="same")
+                    beside.node(node_id[step.id])
+                    for pain in step.touchpoint.pains:
+                        pain_id = f"p{counter['p']}"
+                        counter["p"] += 1
+                        beside.node(pain_id)
+                        cluster.node(pain_id, label=text_label(wrap(pain, style.pain_width, style.pain_lines)),
+                                     shape=style.pain_shape, style="filled", fillcolor=theme.pain_fill,
+                                     fontcolor=theme.pain_text, color=theme.muted, fontsize=f"{style.note_fontsize:g}",
+                                     tooltip=tooltip([f"Pain point at {step.touchpoint.name}", pain], style.tooltip_chars))
+                        cluster.edge(node_id[step.id], pain_id, style="dashed", arrowhead="none", color=theme.muted,
+                                     tooltip=tooltip([f"Pain point at {step.touchpoint.name}"], style.tooltip_chars))
+                    cluster.subgraph(beside)
+                if step.id in drop_offs:
+                    drop_id = f"d{counter['d']}"
+                    counter["d"] += 1
+                    cluster.node(drop_id, label=text_label([style.drop_off_label]), shape=style.drop_off_shape,
+                                 style="filled", fillcolor=theme.drop_off, fontcolor=theme.drop_off_text,
+                                 color=theme.drop_off, fontsize=f"{style.note_fontsize:g}", margin="0.04",
+                                 tooltip=tooltip([f"Drop-off: nowhere to go after {step.touchpoint.name}"], style.tooltip_chars))
+                    cluster.edge(node_id[step.id], drop_id, color=theme.drop_off, penwidth="1.5", arrowhead="tee",
+                                 tooltip=tooltip([f"Drop-off after {step.touchpoint.name}"], style.tooltip_chars))
+    for source, target in flow(journey, shown):
+        backward = target.index <= source.index
+        graph.edge(node_id[source.id], node_id[target.id],
+                   tooltip=tooltip([f"{source.touchpoint.name}{ARROW}{target.touchpoint.name}"], style.tooltip_chars),
+                   **({"constraint": "false", "style": "dashed"} if backward else {}))
+    _legend(graph, theme, style, pains=options.show_pains and counter["p"] > 0, drop_offs=counter["d"] > 0)
+    return graph
+
+
+def flow(journey: Journey, shown: list[Step]) -> list[tuple[Step, Step]]:
+    """``journey.edges`` among the shown touchpoints: a path through hidden ones becomes one edge."""
+    visible = {s.id for s in shown}
+    if len(visible) == len(journey.steps):
+        edges = journey.edges
+    else:
+        edges = []
+        for step in shown:
+            seen: set[str] = set()
+            todo = list(journey.successors[step.id])
+            while todo:
+                nxt = todo.pop(0)
+                if nxt.id in seen:
+                    continue
+                seen.add(nxt.id)
+                if nxt.id in visible:
+                    edges.append((step, nxt))
+                else:
+                    todo.extend(journey.successors[nxt.id])
+    unique: dict[tuple[str, str], tuple[Step, Step]] = {}
+    for source, target in edges:
+        unique.setdefault((source.id, target.id), (source, target))
+    return list(unique.values())
+
+
+def _graph_attrs(journey: Journey, persona: str | None, theme: Theme, style: DiagramStyle, nodes: int) -> dict[str, str]:
+    title = wrap(journey.map.title, 80, 2)
+    if persona is not None:
+        name = next(p.name for p in journey.personas if p.id == persona)
+        title += wrap(f"Persona: {name}", 80, 1)
+    attrs = dict(style.graph)
+    if nodes > style.large_graph_nodes:
+        attrs.update(style.large_graph)
+    attrs.update(
+        label=text_label(title), tooltip=tooltip([journey.map.title, journey.map.description or ""], style.tooltip_chars),
+        fontname=theme.font, fontsize=f"{style.title_fontsize:g}", fontcolor=theme.foreground, bgcolor=theme.background,
+    )
+    return attrs
+
+
+def _short_names(journey: Journey) -> dict[str, str]:
+    """A persona's name up to the first comma ("Rosa, repeat buyer" -> "Rosa"), or its id when that is ambiguous."""
+    names = {p.id: p.name.split(",")[0].split("(")[0].strip()[:20] or p.id for p in journey.personas}
+    if len(set(names.values())) < len(names):
+        return {p.id: p.id for p in journey.personas}
+    return names
+
+
+def _scores(journey: Journey, step: Step, persona: str | None, short: dict[str, str]) -> tuple[float | None, list[str], list[str]]:
+    """Fill score, the score text of the label, and the long form for the tooltip."""
+    value = step.touchpoint.emotion
+    word = emotion_label(value)
+    if persona is not None or not isinstance(value, dict):
+        score = score_of(value, persona) if isinstance(value, dict) else score_of(value, None)
+        if score is None:
+            return None, ["no emotion"], ["No emotion recorded"]
+        text = format_score(score) + (f" {word}" if word else "")
+        return score, [text], [f"Emotion: {text}"]
+    known = [(pid, value[pid]) for pid in journey.persona_ids if pid in value]
+    if not known:
+        return None, ["no emotion"], ["No emotion recorded"]
+    fill = sum(score for _, score in known) / len(known)
+    names = {p.id: p.name for p in journey.personas}
+    label = DOT_SEP.join(f"{short[pid]} {format_score(score)}" for pid, score in known)
+    long = [f"{names[pid]}: {format_score(score)}" for pid, score in known]
+    return fill, [label], long
+
+
+def _touchpoint_attrs(journey: Journey, step: Step, persona: str | None, short: dict[str, str],
+                      theme: Theme, style: DiagramStyle) -> dict[str, str]:
+    touchpoint = step.touchpoint
+    score, score_text, score_long = _scores(journey, step, persona, short)
+    name = touchpoint.name
+    if touchpoint.moment_of_truth:
+        name = f"{style.moment_of_truth_marker} {name}"
+    lines = wrap(name, style.name_width, style.name_lines)
+    channel = wrap(touchpoint.channel, style.scores_width, 1) if touchpoint.channel else []
+    scores = wrap(score_text[0], style.scores_width, style.scores_lines)
+    if channel and len(scores) == 1 and len(channel[0]) + len(scores[0]) + 3 <= style.scores_width:
+        lines.append(channel[0] + DOT_SEP + scores[0])
+    else:
+        lines += channel + scores
+    hover = [touchpoint.name, f"Stage: {step.stage.name}"]
+    if touchpoint.channel:
+        hover.append(f"Channel: {touchpoint.channel}")
+    hover += score_long
+    if touchpoint.moment_of_truth:
+        hover.append("Moment of truth")
+    if touchpoint.pains:
+        hover.append("Pains: " + "; ".join(touchpoint.pains))
+    attrs = {"label": text_label(lines), "tooltip": tooltip(hover, style.tooltip_chars), "shape": style.node_shape}
+    if score is None:
+        attrs.update(style=style.no_emotion_style, fillcolor=theme.no_emotion_fill, color=theme.no_emotion_border,
+                     fontcolor=theme.foreground)
+    else:
+        bucket = emotion_bucket(score)
+        attrs.update(style=style.node_style, fillcolor=theme.emotion_fill[bucket], fontcolor=theme.emotion_text[bucket])
+    if touchpoint.moment_of_truth:
+        attrs.update(penwidth=f"{style.moment_of_truth_penwidth:g}", color=theme.moment_of_truth)
+    return attrs
+
+
+def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pains: bool, drop_offs: bool) -> None:
+    """A row of sample nodes styled exactly like the real ones, each saying what it means."""
+    size = f"{style.legend_fontsize:g}"
+    entries: list[dict[str, str]] = []
+    for bucket in (-2, -1, 0, 1, 2):
+        sign = format_score(bucket)
+        entries.append({"label": f"{sign} {MOOD_WORDS[bucket]}", "shape": style.node_shape, "style": style.node_style,
+                        "fillcolor": theme.emotion_fill[bucket], "fontcolor": theme.emotion_text[bucket]})
+    entries.append({"label": "no emotion", "shape": style.node_shape, "style": style.no_emotion_style,
+                    "fillcolor": theme.no_emotion_fill, "color": theme.no_emotion_border})
+    entries.append({"label": f"{style.moment_of_truth_marker} moment of truth", "shape": style.node_shape,
+                    "style": "rounded", "penwidth": f"{style.moment_of_truth_penwidth:g}", "color": theme.moment_of_truth})
+    if pains:
+        entries.append({"label": "pain point", "shape": style.pain_shape, "style": "filled",
+                        "fillcolor": theme.pain_fill, "fontcolor": theme.pain_text})
+    if drop_offs:
+        entries.append({"label": style.drop_off_label, "shape": style.drop_off_shape, "style": "filled",
+                        "fillcolor": theme.drop_off, "fontcolor": theme.drop_off_text, "color": theme.drop_off})
+    entries.append({"label": "- - \u25b6 loop back", "shape": "plaintext"})
+    with graph.subgraph(name="cluster_legend") as legend:
+        legend.attr(label="Legend", labeljust="l", style="rounded", color=theme.stage_border,
+                    fontsize=f"{style.stage_fontsize:g}", fontcolor=theme.foreground, tooltip="Legend")
+        for i, entry in enumerate(entries):
+            legend.node(f"l{i}", fontsize=size, tooltip=entry["label"], **entry)
+        for i in range(len(entries) - 1):
+            legend.edge(f"l{i}", f"l{i + 1}", style="invis")

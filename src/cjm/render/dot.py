@@ -1,0 +1,114 @@
+"""The DOT language at the edges: map text made safe for DOT, and Graphviz ``dot`` run as a process.
+
+Map text reaches a DOT file only through ``text_label`` and ``tooltip``. Both return
+``graphviz.nohtml`` strings, so the ``graphviz`` package never mistakes text that looks
+like ``<...>`` for an HTML-like label (which would let a touchpoint named
+``<x> URL="javascript:..."`` become a link), and both escape what Graphviz would
+otherwise interpret:
+
+- ``\\`` starts escString sequences (``\\n``, ``\\l``, ``\\N``, ``\\G`` ...) and a trailing
+  one breaks the quoted string, so labels double every backslash;
+- ``&`` starts an entity that ``dot`` decodes in every label (``&lt;`` would show ``<``),
+  so it becomes ``&amp;``;
+- ``"`` is escaped by the ``graphviz`` package when it quotes the attribute.
+
+Tooltips are escString too, but Graphviz 2.43 expands ``\\N``/``\\G``/``\\E``/``\\L`` in a
+tooltip even after a doubled backslash, so there a backslash is followed by an invisible
+WORD JOINER instead: the same visible text in every Graphviz version.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import textwrap
+
+from cjm.render import RenderError
+
+ELLIPSIS = "\u2026"
+WORD_JOINER = "\u2060"
+INSTALL_HINT = (
+    "Graphviz 'dot' was not found on PATH; install Graphviz "
+    "(Debian/Ubuntu: sudo apt-get install graphviz, macOS: brew install graphviz, "
+    "Windows: winget install graphviz) or render with --format dot"
+)
+# cairo (PNG/PDF) writes the wall-clock time into PDFs; a fixed date keeps re-renders identical
+PDF_DATE = re.compile(rb"/CreationDate \(D:\d{14}Z\)")
+FIXED_PDF_DATE = b"/CreationDate (D:19700101000000Z)"
+# characters XML 1.0 cannot hold; the loader refuses most of them, this keeps the SVG well-formed regardless
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def wrap(text: str, width: int, max_lines: int) -> list[str]:
+    """Whitespace collapsed (newlines too), wrapped at ``width`` and capped at ``max_lines``."""
+    flat = " ".join(NOT_XML.sub("", text).split())
+    if not flat:
+        return []
+    lines = textwrap.wrap(flat, width=width, break_long_words=True, break_on_hyphens=False)
+    if len(lines) <= max_lines:
+        return lines
+    kept = lines[:max_lines]
+    kept[-1] = kept[-1][: max(1, width - 1)].rstrip() + ELLIPSIS
+    return kept
+
+
+def _escape_line(line: str) -> str:
+    return line.replace("\\", "\\\\").replace("&", "&amp;")
+
+
+def text_label(lines: list[str], *, align: str = "center") -> str:
+    """A plain-text DOT label from ready-wrapped lines; ``align`` is center or left."""
+    import graphviz
+
+    end = "\\l" if align == "left" else "\\n"
+    body = end.join(_escape_line(line) for line in lines)
+    if align == "left" and body:
+        body += end
+    return graphviz.nohtml(body)
+
+
+def tooltip(parts: list[str], limit: int) -> str:
+    """Hover text from several pieces of text, one per line, capped at ``limit`` characters."""
+    import graphviz
+
+    flat = [" ".join(NOT_XML.sub("", part).split()) for part in parts]
+    text = "\n".join(p for p in flat if p)
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + ELLIPSIS
+    safe = text.replace("\\", "\\" + WORD_JOINER).replace("&", "&amp;")
+    return graphviz.nohtml(safe.replace("\n", "\\n"))
+
+
+def run_dot(source: str, fmt: str, *, timeout: float, dpi: int | None = None) -> bytes:
+    """Lay out ``source`` with ``dot -T<fmt>``; RenderError when dot is missing, fails or runs too long."""
+    exe = shutil.which("dot")
+    if exe is None:
+        raise RenderError(INSTALL_HINT)
+    args = [exe, f"-T{fmt}"]
+    if dpi is not None:
+        args.append(f"-Gdpi={dpi}")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
+    try:
+        done = subprocess.run(args, input=source.encode("utf-8"), capture_output=True,
+                              timeout=timeout, check=False, env=env)
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"Graphviz dot did not finish the layout within {timeout:g} s; "
+            "raise --dot-timeout, or render --format dot and lay it out elsewhere") from None
+    except OSError as exc:
+        raise RenderError(f"cannot run {exe}: {exc.strerror or exc}") from None
+    if done.returncode != 0:
+        raise RenderError(f"Graphviz dot failed: {_first_error(done.stderr)}")
+    if not done.stdout:
+        raise RenderError(f"Graphviz dot wrote nothing for -T{fmt}")
+    if fmt == "pdf":
+        return PDF_DATE.sub(FIXED_PDF_DATE, done.stdout, count=1)
+    return done.stdout
+
+
+def _first_error(stderr: bytes) -> str:
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+    errors = [line for line in lines if line.lower().startswith("error")]
+    return (errors or lines or ["no message"])[0][:300]
