@@ -8,6 +8,7 @@ import typer
 
 from cjm import __version__
 from cjm.commands import diff, init, schema, validate
+from cjm.commands import lint
 
 app = typer.Typer(
     name="cjm",
@@ -35,6 +36,7 @@ app.command()(validate.validate)
 app.command()(schema.schema)
 app.command()(init.init)
 app.command()(diff.diff)
+app.command()(lint.lint)
 
 
 def main() -> None:

@@ -1,13 +1,30 @@
-"""Run rules over a valid map and turn their findings into positioned diagnostics."""
+"""The lint run: configuration -> rules -> findings -> suppressions -> one report.
+
+For each map: the nearest configuration (or ``--config``) and the command-line
+selectors decide which codes run, at which severity, with which options. The
+map's validation problems (CJM0xx) come first and are always errors; a valid map
+is then linted, its suppression comments applied, and unused or unreadable
+suppressions reported (CJM090, CJM091).
+"""
 
 from __future__ import annotations
 
-from typing import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Mapping
 
 from cjm.diagnostics import Diagnostic, Severity, diagnostic_at
 from cjm.journey import Journey
-from cjm.lint.registry import Rule
-from cjm.validate import LoadedMap
+from cjm.lint.config import ConfigError, ConfigFinder, ConfigProblem, LintConfig
+from cjm.lint.registry import Rule, all_rules
+from cjm.lint.select import (
+    INVALID_SUPPRESSION, UNUSED_SUPPRESSION, VALIDATION_CODES, CodeInfo, Selection, SelectorError, catalog, matches, resolve,
+    severities,
+)
+from cjm.lint.suppress import apply_suppressions, read_suppressions, unused_suppressions
+from cjm.load import Limits
+from cjm.report import Report, RuleInfo
+from cjm.validate import LoadedMap, read_map
 
 
 def run_rules(loaded: LoadedMap, rules: Iterable[Rule], severities: dict[str, Severity] | None = None) -> list[Diagnostic]:
@@ -26,3 +43,133 @@ def run_rules(loaded: LoadedMap, rules: Iterable[Rule], severities: dict[str, Se
                 at_key=finding.at_key,
             ))
     return out
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line says; each field, when given, beats the configuration file."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity | None = None
+
+    @property
+    def selection(self) -> Selection:
+        return Selection(self.select, self.extend_select, self.ignore)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a lint of one map needs to know, resolved."""
+
+    enabled: frozenset[str]
+    severities: Mapping[str, Severity]
+    rules: tuple[Rule, ...]
+    fail_on: Severity
+
+
+@dataclass
+class LintRun:
+    report: Report
+    failed: bool
+
+
+class Linter:
+    """Lints maps under one set of command-line overrides; configurations are read once each."""
+
+    def __init__(self, overrides: Overrides = Overrides(), config: Path | None = None):
+        self.codes: dict[str, CodeInfo] = catalog()
+        self.overrides = overrides
+        self._check_overrides()
+        self.finder = ConfigFinder(self.codes, config)
+        self._settings: dict[tuple[int, tuple[str, ...]], Settings] = {}
+        self._rules: dict[tuple[int, str], Rule] = {}
+
+    def _check_overrides(self) -> None:
+        problems = []
+        for flag, selectors in (("--select", self.overrides.select or ()), ("--extend-select", self.overrides.extend_select),
+                                ("--ignore", self.overrides.ignore)):
+            for selector in selectors:
+                try:
+                    matches(selector, self.codes)
+                except SelectorError as exc:
+                    problems.append(ConfigProblem(flag, None, None, str(exc)))
+        if problems:
+            raise ConfigError(problems)
+
+    def settings_for(self, map_path: Path) -> Settings:
+        config = self.finder.for_map(map_path)
+        ignored = config.ignored_for(map_path)
+        key = (id(config), ignored)
+        if key not in self._settings:
+            self._settings[key] = self._resolve(config, ignored)
+        return self._settings[key]
+
+    def _resolve(self, config: LintConfig, ignored: tuple[str, ...]) -> Settings:
+        layers = [config.selection, self.overrides.selection, Selection(ignore=ignored)]
+        enabled = resolve(layers, self.codes)
+        rules = all_rules()
+        instances = []
+        for code in sorted(enabled):
+            if code in rules:
+                cache_key = (id(config), code)
+                if cache_key not in self._rules:
+                    self._rules[cache_key] = rules[code](**config.options.get(code, {}))
+                instances.append(self._rules[cache_key])
+        return Settings(
+            enabled=enabled,
+            severities=severities(config.severity, self.codes),
+            rules=tuple(instances),
+            fail_on=self.overrides.fail_on or config.fail_on or Severity.error,
+        )
+
+    def lint_map(self, loaded: LoadedMap, settings: Settings) -> list[Diagnostic]:
+        """Validation problems of the map, or, for a valid map, its unsuppressed findings."""
+        if not loaded.valid:
+            return list(loaded.diagnostics)
+        findings = run_rules(loaded, settings.rules, dict(settings.severities))
+        suppressions = read_suppressions(loaded.source, loaded.file, self.codes)
+        out = [*loaded.diagnostics, *apply_suppressions(findings, suppressions)]
+        if INVALID_SUPPRESSION in settings.enabled:
+            level = settings.severities[INVALID_SUPPRESSION]
+            out.extend(p.with_severity(level) for p in suppressions.problems)
+        if UNUSED_SUPPRESSION in settings.enabled:
+            out.extend(unused_suppressions(suppressions, settings.enabled, loaded.file, loaded.source,
+                                           self.codes, settings.severities[UNUSED_SUPPRESSION]))
+        return out
+
+    def rule_infos(self) -> dict[str, RuleInfo]:
+        infos = {code: RuleInfo(code, name, summary, help=summary) for code, (name, summary) in VALIDATION_CODES.items()}
+        for code, info in self.codes.items():
+            infos[code] = RuleInfo(code, info.name, info.summary, help=info.doc or info.summary, default_severity=info.severity)
+        return infos
+
+
+def reaches(diagnostics: Iterable[Diagnostic], fail_on: Severity) -> bool:
+    return any(d.severity.rank >= fail_on.rank for d in diagnostics)
+
+
+def lint_paths(paths: list[Path], *, overrides: Overrides = Overrides(), config: Path | None = None,
+               limits: Limits = Limits()) -> LintRun:
+    """Lint map files into one report; ``failed`` when a map has a finding at its fail-on level.
+
+    Every configuration is read before any map, so a mistake there (ConfigError)
+    stops the run before anything is reported.
+    """
+    linter = Linter(overrides, config)
+    plan = [(path, linter.settings_for(path)) for path in paths]
+    files: list[str] = []
+    invalid: list[str] = []
+    diagnostics: list[Diagnostic] = []
+    failed = False
+    for path, settings in plan:
+        loaded = read_map(path, limits)
+        found = linter.lint_map(loaded, settings)
+        files.append(loaded.file)
+        if not loaded.valid:
+            invalid.append(loaded.file)
+        diagnostics.extend(found)
+        failed = failed or reaches(found, settings.fail_on)
+    report = Report(command="lint", files=files, diagnostics=diagnostics, invalid_files=invalid, rules=linter.rule_infos())
+    return LintRun(report, failed)

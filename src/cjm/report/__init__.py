@@ -47,6 +47,35 @@ class Report:
         return count_by_severity(self.diagnostics)
 
 
+def repo_relative(file: str) -> str:
+    """A reported file as a path from the repository root (GITHUB_WORKSPACE, else the folder
+    holding .git above the current one, else the current folder), POSIX style; absolute when
+    the file lies outside it. Code scanning and annotations resolve paths this way."""
+    import os
+    from pathlib import Path
+
+    absolute = Path(os.path.abspath(file))
+    root = _repo_root()
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def _repo_root():
+    import os
+    from pathlib import Path
+
+    workspace = os.environ.get("GITHUB_WORKSPACE")
+    if workspace:
+        return Path(os.path.abspath(workspace))
+    cwd = Path.cwd().resolve()
+    for folder in (cwd, *cwd.parents):
+        if (folder / ".git").exists():
+            return folder
+    return cwd
+
+
 def reporter(name: str) -> Callable[..., str]:
     if name not in REPORTERS:
         raise KeyError(name)

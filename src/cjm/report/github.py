@@ -1,0 +1,37 @@
+"""``--format github``: GitHub Actions workflow commands, one annotation per finding.
+
+``::error file=F,line=L,col=C,title=T::message``; notice for info. In the message
+``%``, CR and LF are escaped; in the properties also ``:`` and ``,``, which would
+otherwise end a property.
+"""
+
+from __future__ import annotations
+
+from cjm.diagnostics import Diagnostic, Severity
+from cjm.report import Report, repo_relative
+
+COMMANDS = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(diag: Diagnostic) -> str:
+    properties = {
+        "file": repo_relative(diag.file),
+        "line": str(diag.line),
+        "col": str(diag.col),
+        "title": f"{diag.code} {diag.name}",
+    }
+    head = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    message = diag.message if not diag.hint else f"{diag.message}\nhint: {diag.hint}"
+    return f"::{COMMANDS[diag.severity]} {head}::{escape_data(message)}"
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    return "".join(annotation(diag) + "\n" for diag in report.diagnostics)
