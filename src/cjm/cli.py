@@ -7,8 +7,8 @@ from typing import Optional
 import typer
 
 from cjm import __version__
+from cjm.commands import site
 from cjm.commands import diff, init, schema, validate
-from cjm.commands import lint
 
 app = typer.Typer(
     name="cjm",
@@ -36,7 +36,7 @@ app.command()(validate.validate)
 app.command()(schema.schema)
 app.command()(init.init)
 app.command()(diff.diff)
-app.command()(lint.lint)
+app.command()(site.site)
 
 
 def main() -> None:

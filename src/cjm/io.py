@@ -40,3 +40,44 @@ def write_output(destination: str | None, data: bytes | str) -> None:
             sys.stdout.flush()
         return
     write_atomic(Path(destination), data)
+
+
+def replace_folder(target: Path, files: dict[str, bytes]) -> None:
+    """Write a whole folder of ``{relative posix path: bytes}`` so it is never seen half-written.
+
+    The folder is built beside ``target`` and renamed into place; an existing
+    ``target`` is moved aside first and removed once the new one stands.
+    """
+    import shutil
+    from pathlib import PurePosixPath
+
+    for name in files:
+        rel = PurePosixPath(name)
+        if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+            raise ValueError(f"not a relative path inside the folder: {name!r}")
+    parent = target.parent if str(target.parent) else Path(".")
+    parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+    try:
+        for name, data in sorted(files.items()):
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+            os.chmod(path, 0o644)
+        for folder, _, _ in os.walk(staging):
+            os.chmod(folder, 0o755)
+        if target.exists() or target.is_symlink():
+            aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=parent))
+            os.replace(target, aside / "old")
+            try:
+                os.replace(staging, target)
+            except BaseException:
+                os.replace(aside / "old", target)
+                os.rmdir(aside)
+                raise
+            shutil.rmtree(aside, ignore_errors=True)
+        else:
+            os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise

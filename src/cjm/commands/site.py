@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from cjm.commands.common import EXIT_FINDINGS, EXIT_OK, fail_usage, find_maps
+
+
+class SiteTheme(str, Enum):
+    light = "light"
+    dark = "dark"
+
+
+def site(
+    paths: list[Path] = typer.Argument(None, help="Map files, or folders searched for *.cjm.yaml / *.cjm.yml. Default: the current folder."),
+    output: Path = typer.Option(..., "--output", "-o", help="Folder to write the site to. It is replaced as a whole, so it must be new, empty, or a site cjm wrote before."),
+    theme: SiteTheme = typer.Option(SiteTheme.light, "--theme", help="Colours of the map pages, diagrams and curves."),
+    config: Path = typer.Option(None, "--config", help="Lint configuration (cjm.toml or pyproject.toml) instead of the nearest one to each map."),
+    max_bytes: int = typer.Option(5 * 1024 * 1024, "--max-bytes", min=1, help="Refuse map files larger than this."),
+) -> None:
+    """Write a static catalog of every map: an index linking to each map's page, diagram and curve.
+
+    Links are relative, so the folder can be published as it is or opened from disk.
+    Exit 0 when every map is valid, 1 when some are invalid (they are listed on the
+    index with their problems), 2 on usage errors.
+    """
+    from cjm import __version__
+    from cjm.io import replace_folder
+    from cjm.load import Limits
+    from cjm.progress import progress
+    from cjm.site import SITE_MARKER, build_site, plan
+    from cjm.validate import read_map
+
+    _check_output(output, SITE_MARKER)
+    maps = find_maps(paths or [])
+    lint = _linter(config)
+    limits = Limits(max_bytes=max_bytes)
+    planned = plan(read_map(path, limits) for path in maps)
+    with progress(planned, "Building site", describe=lambda item: item[0].file) as todo:
+        result = build_site(todo, lint, theme=theme.value, version=__version__)
+    try:
+        replace_folder(output, result.files)
+    except OSError as exc:
+        fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+    invalid = len(result.invalid)
+    pages = sum(1 for name in result.files if name.startswith("maps/"))
+    note = f", {invalid} invalid (listed on the index)" if invalid else ""
+    typer.echo(f"wrote {output / 'index.html'}: {len(result.entries)} maps{note}, {pages} pages")
+    raise typer.Exit(EXIT_FINDINGS if invalid else EXIT_OK)
+
+
+def _check_output(output: Path, marker: str) -> None:
+    """Refuse to replace a folder that cjm did not write: the site replaces it whole."""
+    if not output.exists():
+        return
+    if not output.is_dir():
+        fail_usage(f"{output}: exists and is not a folder")
+    if not (output / marker).is_file() and any(output.iterdir()):
+        fail_usage(f"{output}: a folder that is not empty and was not written by cjm site; "
+                   f"choose a new or empty folder (the site replaces it as a whole)")
+
+
+def _linter(config: Path | None):
+    """Lint each valid map with the rule catalog and the map's configuration."""
+    from cjm.lint.engine import run_rules
+    from cjm.lint.registry import all_rules
+
+    rules = [rule() for rule in all_rules().values()]
+    return lambda loaded: run_rules(loaded, rules)
