@@ -12,7 +12,10 @@ lists the modules that hold them, so the registry is explicit and greppable.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
+import inspect
+import os
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator
 
@@ -45,12 +48,18 @@ class Rule:
     severity: ClassVar[Severity] = Severity.warning
     summary: ClassVar[str]
     options: ClassVar[dict[str, Any]] = {}
+    option_help: ClassVar[dict[str, str]] = {}
     hint: ClassVar[str | None] = None
+    # False for a rule whose findings are expected on a healthy map (a report, not a gap):
+    # it runs only when selected, e.g. ``extend-select = ["CJM304"]``.
+    default_enabled: ClassVar[bool] = True
 
     def __init__(self, **options: Any):
         unknown = set(options) - set(self.options)
         if unknown:
             raise ValueError(f"unknown option(s) for {self.code}: {', '.join(sorted(unknown))}")
+        for key, value in options.items():
+            _check_option_type(self.code, key, value, self.options[key])
         self.config = {**self.options, **options}
 
     def check(self, journey: Journey) -> Iterator[Finding]:
@@ -58,7 +67,32 @@ class Rule:
 
     @classmethod
     def doc(cls) -> str:
-        return (cls.__doc__ or "").strip()
+        """The docstring, dedented: Markdown with a failing and a passing example."""
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+def _check_option_type(code: str, key: str, value: Any, default: Any) -> None:
+    """An option takes the type of its default (an int is fine where a number is wanted)."""
+    wanted = type(default)
+    ok = isinstance(value, wanted) and not (isinstance(value, bool) and wanted is not bool)
+    if wanted is float and isinstance(value, int) and not isinstance(value, bool):
+        ok = True
+    if not ok:
+        names = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+        raise ValueError(f"option {key} of {code} must be {names.get(wanted, wanted.__name__)}, got {value!r}")
+
+
+def today() -> dt.date:
+    """The date rules compare against: ``CJM_TODAY=YYYY-MM-DD`` when set (reproducible runs), else today."""
+    raw = os.environ.get("CJM_TODAY", "").strip()
+    if not raw:
+        return dt.date.today()
+    try:
+        if len(raw) == 10:
+            return dt.date.fromisoformat(raw)
+    except ValueError:
+        pass
+    raise ValueError(f"CJM_TODAY must be a date such as 2026-03-31 (YYYY-MM-DD), got '{raw}'")
 
 
 RULES: dict[str, type[Rule]] = {}

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import sys
+from typing import Optional
+
+import typer
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def rules(
+    rule: Optional[str] = typer.Argument(None, help="A rule code (CJM202), name (emotion-drop) or group (emotion)."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print Markdown, as in the README's rule reference."),
+) -> None:
+    """List the lint rules, or print one rule's documentation."""
+    from cjm.commands.common import fail_usage
+    from cjm.lint import docs
+    from cjm.lint.registry import GROUPS, all_rules, rule_by_name_or_code
+
+    catalog = all_rules()
+    if rule is None:
+        if markdown:
+            typer.echo(docs.reference_markdown(), nl=False)
+        else:
+            _table(list(catalog.values()))
+        return
+    key = rule.strip()
+    if key.lower() in GROUPS:
+        chosen = [r for r in catalog.values() if r.group == key.lower()]
+        if markdown:
+            typer.echo("\n".join(docs.rule_markdown(r) for r in chosen), nl=False)
+        else:
+            _table(chosen, title=GROUPS[key.lower()])
+        return
+    found = rule_by_name_or_code(key)
+    if found is None:
+        fail_usage(f"unknown rule '{key}'{_did_you_mean(key, catalog, GROUPS)}; `cjm rules` lists them")
+    text = docs.rule_markdown(found, level=1)
+    if markdown:
+        typer.echo(text, nl=False)
+    else:
+        _print_markdown(text)
+
+
+def _did_you_mean(key: str, catalog: dict, groups: dict) -> str:
+    import difflib
+
+    by_code = difflib.get_close_matches(key.upper(), list(catalog), n=1, cutoff=0.7)
+    by_name = difflib.get_close_matches(key.lower(), [r.name for r in catalog.values()] + list(groups), n=1, cutoff=0.6)
+    close = by_code or by_name
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _console():
+    from rich.console import Console
+
+    from cjm.commands.common import use_color
+
+    color = use_color()
+    # Off a terminal rich assumes 80 columns, which folds the rule names; pipes get room instead.
+    width = None if sys.stdout.isatty() else 132
+    return Console(force_terminal=color, no_color=not color, highlight=False, emoji=False, width=width)
+
+
+def _table(chosen: list, title: str | None = None) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=title, header_style="bold")
+    for column in ("code", "name", "group", "severity", "summary"):
+        table.add_column(column, overflow="fold", no_wrap=column != "summary")
+    for rule in chosen:
+        severity = rule.severity.value
+        table.add_row(Text(rule.code), Text(rule.name), Text(rule.group),
+                      Text(severity, style=SEVERITY_STYLE[severity]),
+                      Text(rule.summary + ("" if rule.default_enabled else " (off by default)")))
+    _console().print(table)
+
+
+def _print_markdown(text: str) -> None:
+    from rich.markdown import Markdown
+
+    _console().print(Markdown(text))

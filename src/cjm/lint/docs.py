@@ -1,0 +1,124 @@
+"""The rule reference as Markdown, written from the rules themselves.
+
+Each rule's docstring is its documentation; this module adds the heading, the
+options table, and pulls out the **Fails** / **Passes** examples so tests can
+run them. The README's "Lint rules" section is this reference between two
+markers; regenerate it with ``python -m cjm.lint.docs README.md``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from cjm.lint.registry import GROUPS, Rule, all_rules
+
+README_START = "<!-- rules:start -->"
+README_END = "<!-- rules:end -->"
+EXAMPLE_HEADER = {"cjm": "1", "id": "example", "title": "Example"}
+_EXAMPLE = re.compile(r"^\*\*(Fails|Passes)\*\*[^\n]*\n+```yaml\n(.*?)^```", re.M | re.S)
+
+
+def examples(rule: type[Rule]) -> dict[str, list[str]]:
+    """The YAML examples of a rule's documentation: ``{"Fails": [...], "Passes": [...]}``."""
+    out: dict[str, list[str]] = {"Fails": [], "Passes": []}
+    for kind, text in _EXAMPLE.findall(rule.doc()):
+        out[kind].append(text)
+    return out
+
+
+def complete_example(text: str) -> str:
+    """A documentation example as a whole map: examples show only the part that matters,
+    so the required top-level keys they leave out are added."""
+    missing = [f"{key}: {value}\n" for key, value in EXAMPLE_HEADER.items() if not re.search(rf"^{key}:", text, re.M)]
+    return "".join(missing) + text
+
+
+def _option_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return f'"{value}"'
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def rule_markdown(rule: type[Rule], level: int = 4) -> str:
+    """One rule's documentation: heading, facts, docstring, options."""
+    facts = [f"group `{rule.group}`", f"severity `{rule.severity.value}`"]
+    if not rule.default_enabled:
+        facts.append("off by default")
+    lines = [
+        f"{'#' * level} {rule.code} `{rule.name}`",
+        "",
+        f"{rule.summary} ({', '.join(facts)})",
+        "",
+        rule.doc(),
+    ]
+    if rule.options:
+        lines += ["", "Options:", "", "| option | default | what it sets |", "| --- | --- | --- |"]
+        for key, default in rule.options.items():
+            lines.append(f"| `{key}` | `{_option_value(default)}` | {rule.option_help.get(key, '')} |")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def reference_markdown() -> str:
+    """The whole reference: a table of every rule, then each rule by group."""
+    rules = all_rules()
+    lines = [
+        "| code | name | group | severity | what it reports |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for rule in rules.values():
+        summary = rule.summary + ("" if rule.default_enabled else " (off by default)")
+        lines.append(f"| [{rule.code}](#{_anchor(rule)}) | `{rule.name}` | {rule.group} | {rule.severity.value} | {_cell(summary)} |")
+    for group, title in GROUPS.items():
+        lines += ["", f"### {title}", ""]
+        for rule in (r for r in rules.values() if r.group == group):
+            lines += [rule_markdown(rule)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _anchor(rule: type[Rule]) -> str:
+    """GitHub's anchor for the rule's heading ``CJM101 `stage-without-touchpoints```."""
+    return f"{rule.code}-{rule.name}".lower()
+
+
+def update_readme(text: str) -> str:
+    """``text`` with the reference between the markers replaced by the current one."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"the README has no {README_START} ... {README_END} markers")
+    before, after = text[: start + len(README_START)], text[end:]
+    return f"{before}\n{reference_markdown()}{after}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m cjm.lint.docs README.md [--check]``: rewrite (or check) the README's rule reference."""
+    from cjm.io import write_atomic
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    check = "--check" in args
+    paths = [a for a in args if a != "--check"] or ["README.md"]
+    stale = 0
+    for name in paths:
+        path = Path(name)
+        current = path.read_text(encoding="utf-8")
+        fresh = update_readme(current)
+        if fresh == current:
+            continue
+        if check:
+            print(f"{path}: the rule reference is out of date; run python -m cjm.lint.docs {path}", file=sys.stderr)
+            stale += 1
+        else:
+            write_atomic(path, fresh)
+            print(f"{path}: rule reference updated")
+    return 1 if stale else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

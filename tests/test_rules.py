@@ -1,0 +1,254 @@
+"""The lint rule catalog, tested from data, and the checks that keep its documentation honest.
+
+Every rule has ``tests/fixtures/rules/<CODE>.yml``: ``rule``, then ``cases`` with a
+``name``, a ``map`` (YAML text), optional ``options`` and ``today``, and ``expect``:
+the findings of that one rule as ``{code, line}`` (optionally ``col`` and a
+``message`` fragment), or ``[]``.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from cjm.cli import app
+from cjm.diagnostics import Severity
+from cjm.journey import Journey, channel_is_online
+from cjm.lint import docs
+from cjm.lint.engine import run_rules
+from cjm.lint.registry import GROUPS, Rule, all_rules, today
+from cjm.model import KNOWN_CHANNELS
+from cjm.validate import read_map, validate_bytes
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).parent / "fixtures" / "rules"
+TODAY = "2026-11-22"
+GROUP_HUNDREDS = {group: str(n) for n, group in enumerate(GROUPS, start=1)}
+
+
+@pytest.fixture(autouse=True)
+def fixed_today(monkeypatch):
+    monkeypatch.setenv("CJM_TODAY", TODAY)
+
+
+def lint(text: str, code: str, options: dict | None = None):
+    loaded = validate_bytes(text.encode("utf-8"), Path("case.cjm.yaml"), "case.cjm.yaml")
+    assert loaded.valid, [f"{d.location}: {d.message}" for d in loaded.diagnostics]
+    return run_rules(loaded, [all_rules()[code](**(options or {}))])
+
+
+def fixture_files() -> list[Path]:
+    return sorted(FIXTURES.glob("CJM*.yml"))
+
+
+def fixture_cases():
+    for path in fixture_files():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for case in data["cases"]:
+            yield pytest.param(data["rule"], case, id=f"{path.stem}: {case['name']}")
+
+
+@pytest.mark.parametrize("code, case", list(fixture_cases()))
+def test_rule_fixture(code, case, monkeypatch):
+    if "today" in case:
+        monkeypatch.setenv("CJM_TODAY", case["today"])
+    found = sorted(lint(case["map"], code, case.get("options")), key=lambda d: (d.line, d.col))
+    expected = sorted(case["expect"], key=lambda e: (e["line"], e.get("col", 0)))
+    shown = [f"{d.code} {d.line}:{d.col} {d.message}" for d in found]
+    assert [(d.code, d.line) for d in found] == [(e["code"], e["line"]) for e in expected], shown
+    for diag, want in zip(found, expected):
+        if "col" in want:
+            assert diag.col == want["col"], shown
+        if "message" in want:
+            assert want["message"] in diag.message, shown
+
+
+def test_fixture_files_are_well_formed():
+    for path in fixture_files():
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        assert data["rule"] == path.stem, path
+        outcomes = {bool(case["expect"]) for case in data["cases"]}
+        assert outcomes == {True, False}, f"{path.name} needs a failing and a passing case"
+        for case in data["cases"]:
+            assert set(case) <= {"name", "map", "options", "today", "expect"}, (path.name, case["name"])
+            assert all(e["code"] == data["rule"] for e in case["expect"]), (path.name, case["name"])
+
+
+def test_every_rule_has_a_fixture_and_every_fixture_a_rule():
+    assert {p.stem for p in fixture_files()} == set(all_rules())
+
+
+def test_catalog_size_and_groups():
+    rules = all_rules()
+    assert len(rules) >= 22
+    assert {r.group for r in rules.values()} == set(GROUPS)
+
+
+@pytest.mark.parametrize("rule", list(all_rules().values()), ids=lambda r: r.code)
+def test_rule_metadata(rule: type[Rule]):
+    assert re.fullmatch(r"CJM[1-9]\d\d", rule.code)
+    assert rule.code[3] == GROUP_HUNDREDS[rule.group], "codes are grouped by hundreds, one hundred per group"
+    assert re.fullmatch(r"[a-z]+(-[a-z]+)+", rule.name)
+    assert isinstance(rule.severity, Severity)
+    assert rule.summary and rule.summary.endswith(".")
+    assert set(rule.option_help) == set(rule.options), "every option is documented"
+    rule()  # the defaults are valid options
+
+
+@pytest.mark.parametrize("rule", list(all_rules().values()), ids=lambda r: r.code)
+def test_rule_documentation_examples_behave_as_documented(rule: type[Rule]):
+    doc = rule.doc()
+    assert len(doc.split("\n\n")[0]) > 20, "the documentation starts with what the rule checks"
+    assert re.search(r'"[^"]+"', doc), "the documentation quotes the practice it comes from"
+    found = docs.examples(rule)
+    assert found["Fails"] and found["Passes"], "a failing and a passing example"
+    for example in found["Fails"]:
+        assert lint(docs.complete_example(example), rule.code), f"the failing example of {rule.code} passes"
+    for example in found["Passes"]:
+        extra = lint(docs.complete_example(example), rule.code)
+        assert not extra, f"the passing example of {rule.code} reports {[d.message for d in extra]}"
+
+
+def test_rule_names_are_unique():
+    names = [r.name for r in all_rules().values()]
+    assert len(names) == len(set(names))
+
+
+def test_options_are_checked():
+    drop = all_rules()["CJM202"]
+    assert drop(threshold=1).config["threshold"] == 1
+    with pytest.raises(ValueError, match="unknown option"):
+        drop(treshold=1)
+    with pytest.raises(ValueError, match="must be a number"):
+        drop(threshold="2")
+    with pytest.raises(ValueError, match="must be a number"):
+        drop(threshold=True)
+    with pytest.raises(ValueError, match="must be a whole number"):
+        all_rules()["CJM501"](max_age_days=1.5)
+    with pytest.raises(ValueError, match="'stage' or 'touchpoint'"):
+        all_rules()["CJM305"](scope="map")
+
+
+def test_today_reads_cjm_today(monkeypatch):
+    assert today().isoformat() == TODAY
+    monkeypatch.delenv("CJM_TODAY")
+    import datetime as dt
+
+    assert today() == dt.date.today()
+    for bad in ("2026-13-01", "20261122", "tomorrow"):
+        monkeypatch.setenv("CJM_TODAY", bad)
+        with pytest.raises(ValueError, match="CJM_TODAY"):
+            today()
+
+
+def test_channel_vocabulary():
+    assert channel_is_online("Web") is True
+    assert channel_is_online(" store ") is False
+    assert channel_is_online("partner") is None
+    assert channel_is_online(None) is None
+    from cjm.journey import OFFLINE_CHANNELS, ONLINE_CHANNELS
+
+    assert not OFFLINE_CHANNELS & ONLINE_CHANNELS
+    assert OFFLINE_CHANNELS | ONLINE_CHANNELS <= set(KNOWN_CHANNELS)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").rglob("*.cjm.yaml")), ids=lambda p: p.name)
+def test_rules_run_on_the_examples(path):
+    loaded = read_map(path)
+    assert loaded.valid
+    Journey(loaded.journey, loaded.personas)
+    run_rules(loaded, [rule() for rule in all_rules().values()])
+
+
+# -- the README reference and `cjm rules` ------------------------------------------------------
+
+
+def test_readme_rule_reference_is_current():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme == docs.update_readme(readme), (
+        "README.md's rule reference is out of date: run `python -m cjm.lint.docs README.md`")
+
+
+def test_update_readme_replaces_only_between_markers():
+    text = f"# Title\n\nbefore\n{docs.README_START}\nstale-reference-text\n{docs.README_END}\nafter\n"
+    updated = docs.update_readme(text)
+    assert updated.startswith(f"# Title\n\nbefore\n{docs.README_START}\n| code |")
+    assert updated.endswith(f"{docs.README_END}\nafter\n")
+    assert "stale-reference-text" not in updated
+    assert docs.update_readme(updated) == updated
+    with pytest.raises(ValueError, match="markers"):
+        docs.update_readme("no markers here")
+
+
+def test_docs_main_checks_and_rewrites(tmp_path, capsys):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"x\n{docs.README_START}\nstale\n{docs.README_END}\n", encoding="utf-8")
+    assert docs.main([str(readme), "--check"]) == 1
+    assert "stale" in readme.read_text(encoding="utf-8")
+    assert docs.main([str(readme)]) == 0
+    assert docs.main([str(readme), "--check"]) == 0
+    assert "CJM101" in readme.read_text(encoding="utf-8")
+
+
+def test_reference_lists_every_rule_with_anchor():
+    reference = docs.reference_markdown()
+    for rule in all_rules().values():
+        assert f"#### {rule.code} `{rule.name}`" in reference
+        assert f"](#{rule.code.lower()}-{rule.name})" in reference
+    assert "off by default" in reference
+
+
+runner = CliRunner()
+
+
+def test_cli_rules_lists_every_rule():
+    result = runner.invoke(app, ["rules"])
+    assert result.exit_code == 0, result.output
+    for code, rule in all_rules().items():
+        assert code in result.output and rule.name in result.output
+
+
+def test_cli_rules_prints_one_rule_by_code_or_name():
+    for key in ("CJM202", "cjm202", "emotion-drop"):
+        result = runner.invoke(app, ["rules", key])
+        assert result.exit_code == 0, result.output
+        assert "CJM202" in result.output and "threshold" in result.output and "Fails" in result.output
+
+
+def test_cli_rules_markdown():
+    result = runner.invoke(app, ["rules", "--markdown"])
+    assert result.exit_code == 0
+    assert result.output == docs.reference_markdown()
+    one = runner.invoke(app, ["rules", "CJM501", "--markdown"])
+    assert one.output == docs.rule_markdown(all_rules()["CJM501"], level=1)
+
+
+def test_cli_rules_by_group():
+    result = runner.invoke(app, ["rules", "flow"])
+    assert result.exit_code == 0
+    assert "CJM401" in result.output and "CJM101" not in result.output
+
+
+@pytest.mark.parametrize("key, suggestion", [("emotoin-drop", "emotion-drop"), ("CJM2O2", "CJM202"), ("zzz", None)])
+def test_cli_rules_unknown_is_a_usage_error(key, suggestion):
+    result = runner.invoke(app, ["rules", key])
+    assert result.exit_code == 2
+    assert f"unknown rule '{key}'" in result.output
+    if suggestion:
+        assert f"did you mean '{suggestion}'" in result.output
+    else:
+        assert "did you mean" not in result.output
+
+
+def test_rules_command_imports_little():
+    code = ("import sys, cjm.commands.rules; "
+            "heavy = [m for m in ('rich.table', 'rich.markdown', 'pydantic', 'cjm.lint.registry') if m in sys.modules]; "
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
