@@ -8,7 +8,7 @@ import typer
 
 from cjm import __version__
 from cjm.commands import site
-from cjm.commands import diff, init, schema, validate
+from cjm.commands import diff, init, rules, schema, validate
 
 app = typer.Typer(
     name="cjm",
@@ -37,6 +37,7 @@ app.command()(schema.schema)
 app.command()(init.init)
 app.command()(diff.diff)
 app.command()(site.site)
+app.command()(rules.rules)
 
 
 def main() -> None:

@@ -19,6 +19,13 @@ SALE_WORDS = re.compile(r"\b(purchase|buy|buying|checkout|decision|decide|order|
 NEGATIVE = -0.5  # a score at or below this reads as negative on a -2..+2 scale
 POSITIVE = 0.5
 
+# Which known channels happen online and which offline (in person, on paper, on air, by phone).
+# Channels that can be either (support, partner, community, ads) are in neither set.
+OFFLINE_CHANNELS = frozenset({"store", "phone", "event", "mail", "print", "word-of-mouth", "sales", "tv", "radio"})
+ONLINE_CHANNELS = frozenset({
+    "web", "search", "social", "email", "chat", "app", "review-site", "sms", "video", "in-product",
+})
+
 
 @dataclass(frozen=True)
 class Step:
@@ -54,6 +61,16 @@ def score_of(value: float | dict | LabelledEmotion | None, persona: str | None) 
 
 def emotion_label(value: float | dict | LabelledEmotion | None) -> str | None:
     return value.label if isinstance(value, LabelledEmotion) else None
+
+
+def channel_is_online(channel: str | None) -> bool | None:
+    """True for an online channel, False for an offline one, None when the vocabulary cannot tell."""
+    name = (channel or "").strip().lower()
+    if name in ONLINE_CHANNELS:
+        return True
+    if name in OFFLINE_CHANNELS:
+        return False
+    return None
 
 
 def mood(score: float | None) -> str:
@@ -166,6 +183,12 @@ class Journey:
 
     def steps_in_stage(self, stage_index: int) -> list[Step]:
         return [s for s in self.steps if s.stage_index == stage_index]
+
+    def is_online(self, step: Step) -> bool | None:
+        """The touchpoint's own ``online`` flag, else what its channel says; None when unknown."""
+        if step.touchpoint.online is not None:
+            return step.touchpoint.online
+        return channel_is_online(step.touchpoint.channel)
 
     def channels(self) -> list[str]:
         seen: dict[str, None] = {}
