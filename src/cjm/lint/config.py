@@ -250,13 +250,18 @@ def _parse_toml(path: Path) -> tuple[str, dict]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)
-        raise ConfigError([ConfigProblem(_display(path), 1, 1, f"cannot read configuration: {reason}")]) from None
+        raise ConfigError([ConfigProblem(_display(path), None, None, f"cannot read configuration: {reason}")]) from None
     try:
         return text, tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         found = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        line, col = (int(found.group(1)), int(found.group(2))) if found else (1, 1)
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc)) or "invalid TOML"
+        if found:
+            line, col = int(found.group(1)), int(found.group(2))
+        elif "(at end of document)" in str(exc):
+            line, col = text.count("\n") + 1, 1
+        else:
+            line, col = 1, 1
+        message = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(exc)) or "invalid TOML"
         raise ConfigError([ConfigProblem(_display(path), line, col, f"invalid TOML: {message}")]) from None
 
 
@@ -284,7 +289,7 @@ def load_config(path: Path, codes: Mapping[str, CodeInfo]) -> LintConfig | None:
 def load_explicit(path: Path, codes: Mapping[str, CodeInfo]) -> LintConfig:
     """``--config FILE``: a pyproject.toml is read at [tool.cjm.lint], any other file at [lint]."""
     if not path.is_file():
-        raise ConfigError([ConfigProblem(_display(path), 1, 1, "configuration file not found")])
+        raise ConfigError([ConfigProblem(_display(path), None, None, "configuration file not found")])
     return load_config(path, codes) or LintConfig(file=path, folder=path.resolve().parent)
 
 

@@ -113,7 +113,9 @@ def is_validation_code(key: str) -> bool:
 
 
 def suggestion(key: str, codes: Mapping[str, CodeInfo], *, groups: bool = True) -> str:
-    words = [*codes, *(i.name for i in codes.values()), *((*GROUPS, "ALL") if groups else ())]
+    if re.fullmatch(r"CJM\d*", key.upper()):
+        return ""  # one code looks like every other: a guess would only mislead
+    words = [*(i.name for i in codes.values()), *((*GROUPS, "ALL") if groups else ())]
     close = difflib.get_close_matches(key, words, n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 
