@@ -1,12 +1,20 @@
-"""Uniqueness and references: what makes a schema-valid map still invalid."""
+"""Uniqueness and references: what makes a schema-valid map still invalid.
+
+The checks read the plain data the loader built, not the models, so they also
+run on a map with schema errors and one run reports every independent problem.
+Places that already have a schema error are skipped (``skip``), so a bad id is
+reported once, as a schema error, and not again as an unknown reference.
+"""
 
 from __future__ import annotations
 
 import difflib
-from typing import Iterable, Iterator
+from typing import Any, Collection, Iterable, Iterator
 
 from cjm.diagnostics import Diagnostic, Path, SourceMap, diagnostic_at
 from cjm.model import JourneyMap, Persona
+
+EMOTION_FIELDS = ("emotion", "target_emotion")
 
 
 def _suggest(name: str, known: Iterable[str]) -> str | None:
@@ -14,35 +22,69 @@ def _suggest(name: str, known: Iterable[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+def _items(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _mappings(value: Any, base: Path) -> Iterator[tuple[Path, dict]]:
+    for index, item in enumerate(_items(value)):
+        if isinstance(item, dict):
+            yield (*base, index), item
+
+
+def _refs(value: Any, base: Path) -> Iterator[tuple[Path, str]]:
+    for index, item in enumerate(_items(value)):
+        if isinstance(item, str):
+            yield (*base, index), item
+
+
 class _Checker:
-    def __init__(self, source: SourceMap, file: str):
+    def __init__(self, source: SourceMap, file: str, skip: Collection[Path]):
         self.source = source
         self.file = file
+        self.skip = set(skip)
         self.out: list[Diagnostic] = []
 
-    def error(self, path: Path, code: str, name: str, message: str, hint: str | None = None) -> None:
-        self.out.append(diagnostic_at(self.source, self.file, path, code=code, name=name, message=message, hint=hint))
+    def skipped(self, path: Path) -> bool:
+        """True when a schema error sits at ``path``, above it, or inside it."""
+        if not self.skip:
+            return False
+        if any(path[:n] in self.skip for n in range(len(path) + 1)):
+            return True
+        return any(error[: len(path)] == path for error in self.skip)
 
-    def unknown(self, path: Path, kind: str, ref: str, known: Iterable[str]) -> None:
-        self.error(path, "CJM021", "unknown-reference", f"unknown {kind} '{ref}'", _suggest(ref, known))
+    def error(self, path: Path, code: str, name: str, message: str, hint: str | None = None, at_key: bool = False) -> None:
+        if not self.skipped(path):
+            self.out.append(diagnostic_at(self.source, self.file, path, code=code, name=name,
+                                          message=message, hint=hint, at_key=at_key))
+
+    def unknown(self, path: Path, kind: str, ref: str, known: Iterable[str], at_key: bool = False) -> None:
+        self.error(path, "CJM021", "unknown-reference", f"unknown {kind} '{ref}'", _suggest(ref, known), at_key)
 
 
-def _element_ids(journey: JourneyMap, imported: list[Persona]) -> Iterator[tuple[str, str, Path]]:
-    for i, persona in enumerate(journey.personas):
-        yield persona.id, "persona", ("personas", i, "id")
+def _element_ids(data: dict, imported: list[Persona]) -> Iterator[tuple[str, str, Path]]:
+    for path, persona in _mappings(data.get("personas"), ("personas",)):
+        yield persona.get("id"), "persona", (*path, "id")
     for persona in imported:
         yield persona.id, "imported persona", ("imports",)
-    for s, stage in enumerate(journey.stages):
-        yield stage.id, "stage", ("stages", s, "id")
-        for t, touchpoint in enumerate(stage.touchpoints):
-            yield touchpoint.id, "touchpoint", ("stages", s, "touchpoints", t, "id")
+    for stage_path, stage in _mappings(data.get("stages"), ("stages",)):
+        yield stage.get("id"), "stage", (*stage_path, "id")
+        for path, touchpoint in _mappings(stage.get("touchpoints"), (*stage_path, "touchpoints")):
+            yield touchpoint.get("id"), "touchpoint", (*path, "id")
 
 
-def check_map(journey: JourneyMap, imported: list[Persona], source: SourceMap, file: str) -> list[Diagnostic]:
-    """Ids unique across personas, stages and touchpoints; every reference resolves."""
-    checker = _Checker(source, file)
+def check_data(data: dict, imported: list[Persona] | None, source: SourceMap, file: str,
+               skip: Collection[Path] = ()) -> list[Diagnostic]:
+    """Ids unique across personas, stages and touchpoints; every reference resolves.
+
+    ``imported`` is None when the imported personas are not known (an import failed):
+    persona references are then not checked rather than reported falsely.
+    """
+    checker = _Checker(source, file, skip)
     first_seen: dict[str, tuple[str, Path]] = {}
-    for ident, kind, path in _element_ids(journey, imported):
+    for ident, kind, path in _element_ids(data, imported or []):
+        if not isinstance(ident, str) or checker.skipped(path):
+            continue
         if ident in first_seen:
             other_kind, other_path = first_seen[ident]
             line = source.locate(other_path).line
@@ -53,31 +95,40 @@ def check_map(journey: JourneyMap, imported: list[Persona], source: SourceMap, f
             first_seen[ident] = (kind, path)
 
     objective_ids: dict[str, Path] = {}
-    for i, objective in enumerate(journey.objectives):
-        if objective.id in objective_ids:
-            line = source.locate(objective_ids[objective.id]).line
-            checker.error(("objectives", i, "id"), "CJM020", "duplicate-id",
-                          f"objective id '{objective.id}' is already used at line {line}")
-        objective_ids.setdefault(objective.id, ("objectives", i, "id"))
+    for path, objective in _mappings(data.get("objectives"), ("objectives",)):
+        ident = objective.get("id")
+        if not isinstance(ident, str):
+            continue
+        if ident in objective_ids:
+            line = source.locate(objective_ids[ident]).line
+            checker.error((*path, "id"), "CJM020", "duplicate-id", f"objective id '{ident}' is already used at line {line}")
+        objective_ids.setdefault(ident, (*path, "id"))
 
-    persona_ids = {p.id for p in journey.personas} | {p.id for p in imported}
-    touchpoint_ids = {t.id for stage in journey.stages for t in stage.touchpoints}
-    for s, stage in enumerate(journey.stages):
-        for o, ref in enumerate(stage.objectives):
+    elements = [(ident, kind) for ident, kind, _ in _element_ids(data, imported or []) if isinstance(ident, str)]
+    persona_ids = {ident for ident, kind in elements if kind.endswith("persona")}
+    touchpoint_ids = {ident for ident, kind in elements if kind == "touchpoint"}
+    for stage_path, stage in _mappings(data.get("stages"), ("stages",)):
+        for path, ref in _refs(stage.get("objectives"), (*stage_path, "objectives")):
             if ref not in objective_ids:
-                checker.unknown(("stages", s, "objectives", o), "objective", ref, objective_ids)
-        for t, touchpoint in enumerate(stage.touchpoints):
-            base: Path = ("stages", s, "touchpoints", t)
-            for n, ref in enumerate(touchpoint.next):
+                checker.unknown(path, "objective", ref, objective_ids)
+        for base, touchpoint in _mappings(stage.get("touchpoints"), (*stage_path, "touchpoints")):
+            for path, ref in _refs(touchpoint.get("next"), (*base, "next")):
                 if ref not in touchpoint_ids:
-                    checker.unknown(base + ("next", n), "touchpoint", ref, touchpoint_ids)
-            for p, ref in enumerate(touchpoint.personas or []):
+                    checker.unknown(path, "touchpoint", ref, touchpoint_ids)
+            if imported is None:
+                continue
+            for path, ref in _refs(touchpoint.get("personas"), (*base, "personas")):
                 if ref not in persona_ids:
-                    checker.unknown(base + ("personas", p), "persona", ref, persona_ids)
-            for field in ("emotion", "target_emotion"):
-                value = getattr(touchpoint, field)
-                if isinstance(value, dict):
+                    checker.unknown(path, "persona", ref, persona_ids)
+            for field in EMOTION_FIELDS:
+                value = touchpoint.get(field)
+                if isinstance(value, dict) and "score" not in value:  # per-persona scores
                     for ref in value:
                         if ref not in persona_ids:
-                            checker.unknown(base + (field, ref), "persona", ref, persona_ids)
+                            checker.unknown((*base, field, ref), "persona", ref, persona_ids, at_key=True)
     return checker.out
+
+
+def check_map(journey: JourneyMap, imported: list[Persona], source: SourceMap, file: str) -> list[Diagnostic]:
+    """The same checks on a validated map."""
+    return check_data(journey.model_dump(), imported, source, file)

@@ -29,6 +29,11 @@ class ImportResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
 
+    @property
+    def complete(self) -> bool:
+        """Every import was read: ``personas`` holds all the personas the map can refer to."""
+        return not self.diagnostics
+
 
 @dataclass
 class _Budget:
@@ -49,9 +54,9 @@ def _refusal(ref: str) -> str | None:
     return None
 
 
-def resolve_imports(journey: JourneyMap, path: Path, source: SourceMap, file: str, root: Path,
+def resolve_imports(imports: list[str], path: Path, source: SourceMap, file: str, root: Path,
                     limits: Limits, _chain: tuple[Path, ...] = (), _budget: _Budget | None = None) -> ImportResult:
-    """Load the personas of every file ``journey`` imports, recursively."""
+    """Load the personas of every file in ``imports`` (the map at ``path``'s list), recursively."""
     result = ImportResult()
     budget = _budget or _Budget()
     chain = _chain or (path.resolve(),)
@@ -60,7 +65,7 @@ def resolve_imports(journey: JourneyMap, path: Path, source: SourceMap, file: st
         result.diagnostics.append(diagnostic_at(source, file, ("imports", index), code="CJM030",
                                                 name="import", message=message, hint=hint))
 
-    for index, ref in enumerate(journey.imports):
+    for index, ref in enumerate(imports):
         refusal = _refusal(ref)
         if refusal:
             fail(index, refusal)
@@ -108,7 +113,7 @@ def resolve_imports(journey: JourneyMap, path: Path, source: SourceMap, file: st
             fail(index, f"imported file '{ref}' is not a valid map")
             continue
         result.files.append(target)
-        nested = resolve_imports(imported, target, parsed.source, imported_file, root, limits,
+        nested = resolve_imports(imported.imports, target, parsed.source, imported_file, root, limits,
                                  (*chain, target), budget)
         result.diagnostics.extend(nested.diagnostics)
         result.files.extend(nested.files)

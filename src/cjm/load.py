@@ -15,6 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from yaml.events import (
+    AliasEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 
 from cjm.diagnostics import Diagnostic, Path, Position, Severity, SourceMap, Span
 
@@ -25,6 +34,15 @@ except ImportError:  # pragma: no cover
 
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+# libyaml's wording, and what usually causes it.
+SYNTAX_HINTS = (
+    ("mapping values are not allowed", "put text that contains ': ' in quotes"),
+    ("cannot start any token", "indent with spaces; YAML does not allow tabs here"),
+    ("did not find expected key", "check the indentation of this line against the lines above"),
+    ("did not find expected '-' indicator", "check the indentation of this list item"),
+    ("unknown escape character", "in double quotes a backslash starts an escape; use single quotes or '\\\\'"),
+)
 
 
 @dataclass(frozen=True)
@@ -61,15 +79,18 @@ def _mark(mark: Any) -> Position:
 
 
 class _Frame:
-    __slots__ = ("container", "path", "start", "key_pos", "anchor", "pending_key", "seen", "size")
+    """An open mapping or sequence."""
 
-    def __init__(self, container: Any, path: Path, start: Position, key_pos: Position | None, anchor: str | None):
+    __slots__ = ("container", "is_map", "path", "start", "anchor", "pending_key", "key_pos", "seen", "size")
+
+    def __init__(self, container: Any, path: Path, start: Position, anchor: str | None):
         self.container = container
-        self.anchor = anchor
+        self.is_map = isinstance(container, dict)
         self.path = path
         self.start = start
-        self.key_pos = key_pos
-        self.pending_key: tuple[str, Position] | None = None
+        self.anchor = anchor
+        self.pending_key: str | None = None  # a mapping's key waiting for its value
+        self.key_pos: Position | None = None
         self.seen: dict[str, Position] = {}
         self.size = 1
 
@@ -98,24 +119,22 @@ class _Builder:
     def stop(self, pos: Position, code: str, name: str, message: str, hint: str | None = None) -> None:
         raise LoadError(self.problem(pos, code, name, message, hint=hint))
 
-    def count(self, pos: Position, n: int = 1) -> None:
+    def count(self, pos: Position, n: int) -> None:
         self.nodes += n
         if self.nodes > self.limits.max_nodes:
             self.stop(pos, "CJM003", "input-limit",
                       f"the map expands to more than {self.limits.max_nodes:,} YAML nodes",
                       hint="anchors and aliases count once per use; split very large maps")
 
-    def refuse_tag(self, event: Any, pos: Position) -> None:
-        if getattr(event, "tag", None) is not None and not (
-            isinstance(event, yaml.ScalarEvent) and event.tag is None
-        ):
-            self.stop(pos, "CJM002", "unsupported-yaml",
-                      f"explicit YAML tag '{event.tag}' is not allowed in a map",
-                      hint="remove the tag; cjm reads every value as plain data")
+    def refuse_tag(self, tag: str, pos: Position) -> None:
+        self.stop(pos, "CJM002", "unsupported-yaml", f"explicit YAML tag '{tag}' is not allowed in a map",
+                  hint="remove the tag; cjm reads every value as plain data")
 
-    # -- placing a finished node into its parent -------------------------------------------
+    def refuse_key(self, pos: Position) -> None:
+        self.stop(pos, "CJM002", "unsupported-yaml", "mapping keys must be plain text, not lists or mappings")
 
     def place(self, value: Any, size: int, start: Position, end: Position, anchor: str | None) -> None:
+        """Put a finished node into its parent: a list item, a mapping key, or a mapping value."""
         if anchor is not None:
             self.anchors[anchor] = (value, size)
         if not self.stack:
@@ -124,24 +143,25 @@ class _Builder:
             return
         parent = self.stack[-1]
         parent.size += size
-        if isinstance(parent.container, list):
-            path = parent.path + (len(parent.container),)
+        if not parent.is_map:
+            self.spans[(*parent.path, len(parent.container))] = Span(start, end)
             parent.container.append(value)
-            self.spans[path] = Span(start, end)
             return
-        if parent.pending_key is None:  # this node is a key
+        key = parent.pending_key
+        if key is None:  # this node is a key
             if not isinstance(value, str):
-                self.stop(start, "CJM002", "unsupported-yaml", "mapping keys must be plain text, not lists or mappings")
+                self.refuse_key(start)
             if value == "<<":
-                self.stop(start, "CJM002", "unsupported-yaml",
-                          "merge keys ('<<') are not supported", hint="write the fields out in full")
-            parent.pending_key = (value, start)
+                self.stop(start, "CJM002", "unsupported-yaml", "merge keys ('<<') are not supported",
+                          hint="write the fields out in full")
+            parent.pending_key = value
+            parent.key_pos = start
             return
-        key, key_pos = parent.pending_key
+        key_pos = parent.key_pos
         parent.pending_key = None
-        path = parent.path + (key,)
-        if key in parent.seen:
-            first = parent.seen[key]
+        path = (*parent.path, key)
+        first = parent.seen.get(key)
+        if first is not None:
             self.diagnostics.append(self.problem(
                 key_pos, "CJM002", "duplicate-key",
                 f"duplicate key '{key}' (first defined at line {first.line}); YAML would silently keep only the last",
@@ -150,65 +170,71 @@ class _Builder:
             return
         parent.seen[key] = key_pos
         parent.container[key] = value
-        self.spans[path] = Span(start, end, key=key_pos)
+        self.spans[path] = Span(start, end, key_pos)
 
-    def child_path(self) -> tuple[Path, Position | None]:
+    def child_path(self) -> Path:
         if not self.stack:
-            return (), None
+            return ()
         parent = self.stack[-1]
-        if isinstance(parent.container, list):
-            return parent.path + (len(parent.container),), None
+        if not parent.is_map:
+            return (*parent.path, len(parent.container))
         if parent.pending_key is None:
-            return parent.path, None
-        return parent.path + (parent.pending_key[0],), parent.pending_key[1]
-
-    # -- events ------------------------------------------------------------------------------
+            self.refuse_key(None)  # pragma: no cover - callers check first
+        return (*parent.path, parent.pending_key)
 
     def feed(self, event: Any) -> None:
-        if isinstance(event, yaml.DocumentStartEvent):
-            self.documents += 1
-            if self.documents > 1:
-                self.stop(_mark(event.start_mark), "CJM002", "unsupported-yaml",
-                          "a map file holds one YAML document; found a second one",
-                          hint="split the documents into separate files")
-            return
-        if isinstance(event, (yaml.StreamStartEvent, yaml.StreamEndEvent, yaml.DocumentEndEvent)):
-            return
-        start = _mark(event.start_mark)
-        if isinstance(event, yaml.ScalarEvent):
-            self.refuse_tag(event, start)
-            self.count(start)
-            value = None if event.style is None and event.value in NULLS else event.value
-            if value is not None and CONTROL_CHARS.search(value):
+        kind = type(event)
+        if kind is ScalarEvent:
+            start = _mark(event.start_mark)
+            if event.tag is not None:
+                self.refuse_tag(event.tag, start)
+            self.nodes += 1
+            if self.nodes > self.limits.max_nodes:
+                self.count(start, 0)
+            value = event.value
+            if event.style is None and value in NULLS:
+                value = None
+            elif CONTROL_CHARS.search(value):
+                char = CONTROL_CHARS.search(value).group()
                 self.stop(start, "CJM004", "bad-character",
-                          "text holds a control character or an invalid code point",
-                          hint="remove NUL, other C0 control characters and lone surrogates")
+                          f"text holds the control character or invalid code point U+{ord(char):04X}",
+                          hint="remove it; maps hold no NUL, other C0 control characters or lone surrogates")
             self.place(value, 1, start, _mark(event.end_mark), event.anchor)
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
-            self.refuse_tag(event, start)
-            self.count(start)
-            if self.stack and isinstance(self.stack[-1].container, dict) and self.stack[-1].pending_key is None:
-                self.stop(start, "CJM002", "unsupported-yaml", "mapping keys must be plain text, not lists or mappings")
-            if len(self.stack) >= self.limits.max_depth:
-                self.stop(start, "CJM003", "input-limit",
-                          f"nesting deeper than {self.limits.max_depth} levels")
-            path, key_pos = self.child_path()
-            container: Any = {} if isinstance(event, yaml.MappingStartEvent) else []
-            self.stack.append(_Frame(container, path, start, key_pos, event.anchor))
-        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            start = _mark(event.start_mark)
+            if event.tag is not None:
+                self.refuse_tag(event.tag, start)
+            self.count(start, 1)
+            stack = self.stack
+            if stack and stack[-1].is_map and stack[-1].pending_key is None:
+                self.refuse_key(start)
+            if len(stack) >= self.limits.max_depth:
+                self.stop(start, "CJM003", "input-limit", f"nesting deeper than {self.limits.max_depth} levels",
+                          hint="a journey map needs only a few levels")
+            container: Any = {} if kind is MappingStartEvent else []
+            stack.append(_Frame(container, self.child_path(), start, event.anchor))
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
             frame = self.stack.pop()
             self.place(frame.container, frame.size, frame.start, _mark(event.end_mark), frame.anchor)
-        elif isinstance(event, yaml.AliasEvent):
+        elif kind is AliasEvent:
+            start = _mark(event.start_mark)
             if event.anchor not in self.anchors:
                 self.stop(start, "CJM001", "yaml-syntax", f"alias '*{event.anchor}' refers to no anchor defined before it")
             value, size = self.anchors[event.anchor]
             self.count(start, size)
             self.place(value, size, start, _mark(event.end_mark), None)
+        elif kind is DocumentStartEvent:
+            self.documents += 1
+            if self.documents > 1:
+                self.stop(_mark(event.start_mark), "CJM002", "unsupported-yaml",
+                          "a map file holds one YAML document; found a second one",
+                          hint="split the documents into separate files")
+        # stream start/end and document end carry nothing
 
 
 def _decode(raw: bytes, file: str) -> str:
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise LoadError(Diagnostic("CJM004", "bad-encoding", "file is UTF-16; save it as UTF-8", file,
+        raise LoadError(Diagnostic("CJM004", "bad-encoding", "the file is UTF-16; save it as UTF-8", file,
                                    hint="maps are read as UTF-8"))
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
@@ -217,10 +243,12 @@ def _decode(raw: bytes, file: str) -> str:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         line_start = raw.rfind(b"\n", 0, exc.start) + 1
+        line_end = raw.find(b"\n", exc.start)
         col = len(raw[line_start:exc.start].decode("utf-8", "replace")) + 1
-        raise LoadError(Diagnostic("CJM004", "bad-encoding",
-                                   f"invalid UTF-8 byte 0x{raw[exc.start]:02x}", file, line, col,
-                                   hint="save the file as UTF-8")) from None
+        shown = raw[line_start:line_end if line_end >= 0 else len(raw)].decode("utf-8", "replace")
+        raise LoadError(Diagnostic("CJM004", "bad-encoding", f"invalid UTF-8 byte 0x{raw[exc.start]:02x}",
+                                   file, line, col, hint="save the file as UTF-8",
+                                   source_line=shown)) from None
 
 
 def _first_control_char(text: str, file: str, lines: list[str]) -> Diagnostic | None:
@@ -235,13 +263,28 @@ def _first_control_char(text: str, file: str, lines: list[str]) -> Diagnostic | 
                       hint="remove NUL and other C0 control characters")
 
 
+def _syntax_error(exc: yaml.MarkedYAMLError, builder: _Builder) -> Diagnostic:
+    mark = exc.problem_mark or exc.context_mark
+    pos = _mark(mark) if mark is not None else Position(1, 1)
+    lines = builder.lines
+    if lines and pos.line > len(lines):  # the end of the stream: point at the end of the last line
+        pos = Position(len(lines), len(lines[-1]) + 1)
+    problem = str(exc.problem or exc.context or "invalid YAML")
+    hint = next((h for words, h in SYNTAX_HINTS if words in problem), None)
+    if exc.context and exc.problem and exc.context_mark is not None:
+        where = _mark(exc.context_mark)
+        context = f"{exc.context} that starts at line {where.line}, column {where.col}"
+        hint = f"{context}; {hint}" if hint else context
+    return builder.problem(pos, "CJM001", "yaml-syntax", problem, hint=hint)
+
+
 def parse_text(raw: bytes, file: str, limits: Limits = Limits()) -> Parsed:
     """Parse one map file's bytes; never raises for bad input."""
     empty = SourceMap({}, [])
     if len(raw) > limits.max_bytes:
         return Parsed(file, None, empty, [Diagnostic(
             "CJM003", "input-limit",
-            f"file is {len(raw):,} bytes; the limit is {limits.max_bytes:,}", file,
+            f"the file is over {limits.max_bytes:,} bytes", file,
             hint="split the map or raise the limit with --max-bytes")])
     try:
         text = _decode(raw, file)
@@ -259,15 +302,12 @@ def parse_text(raw: bytes, file: str, limits: Limits = Limits()) -> Parsed:
     except LoadError as exc:
         return Parsed(file, None, source, builder.diagnostics + [exc.diagnostic])
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = _mark(mark) if mark is not None else Position(1, 1)
-        message = " ".join(str(part) for part in (exc.context, exc.problem) if part)
-        return Parsed(file, None, source, builder.diagnostics + [builder.problem(pos, "CJM001", "yaml-syntax", message or "invalid YAML")])
-    except yaml.YAMLError as exc:
+        return Parsed(file, None, source, builder.diagnostics + [_syntax_error(exc, builder)])
+    except yaml.YAMLError as exc:  # pragma: no cover - libyaml marks its errors
         return Parsed(file, None, source, builder.diagnostics + [Diagnostic("CJM001", "yaml-syntax", str(exc), file)])
     source.spans = builder.spans
     if builder.root is None:
-        return Parsed(file, None, source, [Diagnostic("CJM010", "schema", "the file is empty; a map starts with 'cjm: 1'", file)])
+        return Parsed(file, None, source, [Diagnostic("CJM010", "schema", "the file holds no map; a map starts with 'cjm: 1'", file)])
     if not isinstance(builder.root, dict):
         return Parsed(file, None, source, [builder.problem(Position(1, 1), "CJM010", "schema",
                                                           "the top level of a map must be a mapping (key: value)")])

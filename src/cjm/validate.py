@@ -10,13 +10,13 @@ from typing import Iterator
 
 from pydantic import ValidationError
 
-from cjm.check import check_map
+from cjm.check import check_data
 from cjm.diagnostics import Diagnostic, Severity, SourceMap
 from cjm.imports import resolve_imports
 from cjm.load import Limits, parse_text
 from cjm.model import JourneyMap, Persona
 from cjm.project import display_name, find_root
-from cjm.schema_errors import schema_diagnostics
+from cjm.schema_errors import schema_diagnostics, schema_error_paths
 
 
 @dataclass
@@ -70,21 +70,34 @@ def _read_limited(path: Path, max_bytes: int) -> bytes:
 
 
 def validate_bytes(raw: bytes, path: Path, file: str, limits: Limits = Limits(), root: Path | None = None) -> LoadedMap:
+    """Validate one map's bytes; ``path`` is where it lives (imports resolve from it), ``file`` its display name."""
     with _gc_paused():
         parsed = parse_text(raw, file, limits)
         loaded = LoadedMap(path, file, parsed.source, diagnostics=list(parsed.diagnostics))
         if parsed.data is None or parsed.diagnostics:
             return loaded
+        data = parsed.data
         try:
-            journey = JourneyMap.model_validate(parsed.data)
+            journey: JourneyMap | None = JourneyMap.model_validate(data)
+            skip: set[tuple] = set()
         except ValidationError as exc:
-            loaded.diagnostics.extend(schema_diagnostics(exc, parsed.data, parsed.source, file, JourneyMap))
-            return loaded
-        if journey.imports:
-            loaded.root = root or find_root(path)
-            imported = resolve_imports(journey, path, parsed.source, file, loaded.root, limits)
-            loaded.imported_personas = imported.personas
-            loaded.diagnostics.extend(imported.diagnostics)
-        loaded.diagnostics.extend(check_map(journey, loaded.imported_personas, parsed.source, file))
+            # Keep going: imports and references are checked on the plain data, away from the
+            # places with schema errors, so one run reports every independent problem.
+            journey = None
+            loaded.diagnostics.extend(schema_diagnostics(exc, data, parsed.source, file, JourneyMap))
+            skip = schema_error_paths(exc, data)
+        imports = data.get("imports")
+        known: list[Persona] | None = []
+        if imports:
+            if journey is None and (not isinstance(imports, list) or any(p[:1] == ("imports",) for p in skip)):
+                known = None  # the import list itself is broken: the personas it brings are unknown
+            else:
+                loaded.root = root or find_root(path)
+                imported = resolve_imports([ref for ref in imports if isinstance(ref, str)], path,
+                                           parsed.source, file, loaded.root, limits)
+                loaded.imported_personas = imported.personas
+                loaded.diagnostics.extend(imported.diagnostics)
+                known = imported.personas if imported.complete else None
+        loaded.diagnostics.extend(check_data(data, known, parsed.source, file, skip))
         loaded.journey = journey
     return loaded

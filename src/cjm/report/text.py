@@ -1,14 +1,25 @@
-"""``--format text``: for people. Grouped per file, the source line with a caret, a summary."""
+"""``--format text``: for people. Grouped per file, the source line with a caret, a summary.
+
+With nothing to show, the summary is printed as plain text without importing rich,
+which keeps ``cjm validate`` on valid maps quick to start.
+"""
 
 from __future__ import annotations
 
 import io
+import re
 from itertools import groupby
 
 from cjm.diagnostics import Diagnostic
 from cjm.report import Report
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _visible(line: str) -> str:
+    """Control characters as their Unicode pictures (U+2400...), one column each like the original."""
+    return CONTROL.sub(lambda m: "\u2421" if m.group() == "\x7f" else chr(0x2400 + ord(m.group())), line)
 
 
 def _caret_width(line: str, col: int) -> int:
@@ -28,7 +39,7 @@ def _excerpt(diag: Diagnostic):
     if diag.source_line is None:
         return out
     gutter = len(str(diag.line)) + 1
-    shown = diag.source_line.expandtabs(1)
+    shown = _visible(diag.source_line.expandtabs(1))
     if len(shown) > 160:
         shown = shown[:157] + "..."
     out.append(f"{diag.line:>{gutter}} │ ", style="dim")
@@ -58,6 +69,8 @@ def _summary(report: Report) -> str:
 
 
 def render(report: Report, *, color: bool = False) -> str:
+    if not report.diagnostics:
+        return _summary(report) + "\n"
     from rich.console import Console
     from rich.text import Text
 
