@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from cjm.commands.common import EXIT_FINDINGS, EXIT_OK, fail_usage, find_maps
+from cjm.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail_usage, find_maps
 
 
 class SiteTheme(str, Enum):
@@ -35,7 +35,7 @@ def site(
 
     _check_output(output, SITE_MARKER)
     maps = find_maps(paths or [])
-    lint = _linter(config)
+    lint = _linter(maps, config)
     limits = Limits(max_bytes=max_bytes)
     planned = plan(read_map(path, limits) for path in maps)
     with progress(planned, "Building site", describe=lambda item: item[0].file) as todo:
@@ -62,10 +62,21 @@ def _check_output(output: Path, marker: str) -> None:
                    f"choose a new or empty folder (the site replaces it as a whole)")
 
 
-def _linter(config: Path | None):
-    """Lint each valid map with the rule catalog and the map's configuration."""
-    from cjm.lint.engine import run_rules
-    from cjm.lint.registry import all_rules
+def _linter(maps: list[Path], config: Path | None):
+    """Lint as ``cjm lint`` does: each map with its nearest configuration (or ``--config``).
 
-    rules = [rule() for rule in all_rules().values()]
-    return lambda loaded: run_rules(loaded, rules)
+    Every configuration is read before any map, so a mistake there is a usage error
+    before anything is written.
+    """
+    from cjm.lint.config import ConfigError
+    from cjm.lint.engine import Linter
+
+    try:
+        linter = Linter(config=config)
+        for path in maps:
+            linter.settings_for(path)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(f"cjm: error: {problem}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    return lambda loaded: linter.lint_map(loaded, linter.settings_for(loaded.path))
