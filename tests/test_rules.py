@@ -156,6 +156,10 @@ def test_channel_vocabulary():
 
     assert not OFFLINE_CHANNELS & ONLINE_CHANNELS
     assert OFFLINE_CHANNELS | ONLINE_CHANNELS <= set(KNOWN_CHANNELS)
+    mismatch_doc = " ".join(all_rules()["CJM107"].doc().split())
+    unknown_doc = " ".join(all_rules()["CJM108"].doc().split())
+    assert all(re.search(rf"\b{c}\b", mismatch_doc) for c in OFFLINE_CHANNELS | ONLINE_CHANNELS)
+    assert ", ".join(KNOWN_CHANNELS) in unknown_doc
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "examples").rglob("*.cjm.yaml")), ids=lambda p: p.name)

@@ -43,17 +43,25 @@ def _option_value(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def rule_markdown(rule: type[Rule], level: int = 4) -> str:
-    """One rule's documentation: heading, facts, docstring, options."""
-    facts = [f"group `{rule.group}`", f"severity `{rule.severity.value}`"]
+def rule_markdown(rule: type[Rule], level: int = 4, *, fold_examples: bool = False) -> str:
+    """One rule's documentation: heading, facts, docstring, options.
+
+    ``fold_examples`` puts the examples (from **Fails** to the end of the docstring) in a
+    ``<details>`` block, which keeps a long reference skimmable on GitHub.
+    """
+    doc = rule.doc()
+    start = doc.find("**Fails**")
+    if fold_examples and start >= 0:
+        doc = f"{doc[:start]}<details><summary>Examples</summary>\n\n{doc[start:]}\n\n</details>"
+    facts = [f"Group `{rule.group}`", f"severity `{rule.severity.value}`"]
     if not rule.default_enabled:
-        facts.append("off by default")
+        facts.append("**off by default**")
     lines = [
         f"{'#' * level} {rule.code} `{rule.name}`",
         "",
-        f"{rule.summary} ({', '.join(facts)})",
+        " · ".join(facts),
         "",
-        rule.doc(),
+        doc,
     ]
     if rule.options:
         lines += ["", "Options:", "", "| option | default | what it sets |", "| --- | --- | --- |"]
@@ -79,7 +87,7 @@ def reference_markdown() -> str:
     for group, title in GROUPS.items():
         lines += ["", f"### {title}", ""]
         for rule in (r for r in rules.values() if r.group == group):
-            lines += [rule_markdown(rule)]
+            lines += [rule_markdown(rule, fold_examples=True)]
     return "\n".join(lines).rstrip() + "\n"
 
 

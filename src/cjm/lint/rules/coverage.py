@@ -24,9 +24,9 @@ class StageWithoutTouchpoints(Rule):
     """Reports a stage that lists no touchpoints.
 
     A stage is only on the map once it says where the customer meets the brand in it.
-    The practice is to plot the touchpoints for each stage of the journey ("Step 5: Map
-    Out the Customer Journey - for each stage, plot the identified touchpoints"); an
-    empty stage is a phase of the journey nobody has looked at yet.
+    Mapping the journey means plotting its touchpoints stage by stage (Step 5, map out
+    the customer journey: "For each stage of the journey, plot the identified
+    touchpoints"); an empty stage is a phase of the journey nobody has looked at yet.
 
     **Fails**
 
@@ -66,10 +66,10 @@ class StageWithoutContent(Rule):
     """Reports a stage where neither the stage nor any of its touchpoints lists content.
 
     A journey map shows "the content needed to make a purchase" and "the gaps in
-    content" (why map at all: gaps in content). A stage with touchpoints but no
-    guide, FAQ, email or page behind any of them is such a gap: the customer arrives
-    with questions and finds nothing that answers them. Stages without touchpoints are
-    left to CJM101.
+    content" (why map at all: gaps in content). A stage with touchpoints but no guide,
+    FAQ, email or page behind any of them is such a gap: the customer arrives with
+    questions and finds nothing that answers them. Stages without touchpoints are left
+    to CJM101.
 
     **Fails**
 
@@ -112,11 +112,11 @@ class StageWithoutContent(Rule):
 class PersonaNotServed(Rule):
     """Reports a persona of this map that no touchpoint serves.
 
-    The map follows its personas ("meet your customers: create buyer personas"); a
-    persona that appears at no touchpoint has no journey on the map at all. A
-    touchpoint serves every persona unless it lists `personas`. Only the map's own
-    personas are checked: a map that imports a shared persona file may follow just
-    some of them. Maps without touchpoints (persona libraries) are skipped.
+    The map follows its personas (meet your customers: "Create buyer personas for each
+    of your customers"); a persona that appears at no touchpoint has no journey on the
+    map at all. A touchpoint serves every persona unless it lists `personas`. Only the
+    map's own personas are checked: a map that imports a shared persona file may follow
+    just some of them. Maps without touchpoints (persona libraries) are skipped.
 
     **Fails**
 
@@ -168,9 +168,9 @@ class PersonaSkipsStage(Rule):
 
     Each persona should be followed through every stage ("outline the stages of the
     journey" for each persona): when no touchpoint of a stage serves a persona, either
-    the map misses how that persona gets through the stage, or the stage is not part
-    of their journey, which is worth saying out loud. Personas that no touchpoint
-    serves at all are left to CJM103, and stages without touchpoints to CJM101.
+    the map misses how that persona gets through the stage, or the stage is not part of
+    their journey, which is worth saying out loud. Personas that no touchpoint serves at
+    all are left to CJM103, and stages without touchpoints to CJM101.
 
     **Fails**
 
@@ -231,11 +231,11 @@ class JourneyEndsAtSale(Rule):
     """Reports a map whose last stage is the decision or purchase.
 
     The journey goes on past the sale: delivery, onboarding, use, support, renewal and
-    recommendation decide whether a customer comes back ("the journey runs from
-    awareness to purchase and beyond"; stages awareness, consideration, decision,
-    post-purchase; "the last impression can be crucial for repeat business and
-    referrals"). The sale stage is the last stage with `kind: decision` or
-    `kind: purchase`, else the last whose name reads like one (checkout, order,
+    recommendation decide whether a customer comes back (the journey runs from first
+    awareness "to the point where they make a purchase and beyond"; stages awareness,
+    consideration, decision and post-purchase; "the last impression can be crucial for
+    repeat business and referrals"). The sale stage is the last stage of kind
+    `decision` or `purchase`, else the last whose name reads like one (checkout, order,
     sign-up ...). A map with no such stage is not reported.
 
     **Fails**
@@ -275,11 +275,11 @@ class SingleChannel(Rule):
     """Reports a journey whose touchpoints all use one channel, or name none.
 
     Customers meet a brand on owned, paid and third-party channels, online and offline
-    ("touchpoints on owned, paid and third-party channels"; "touchpoints can be both
-    online and offline"). A map with a single channel usually maps one team's funnel
-    rather than the customer's journey: the search, the review site, the friend's
-    advice and the support call are missing. A map with touchpoints but no `channel`
-    anywhere cannot show it either way and is reported too.
+    (map out "all the places customers can interact with your brand"; "These touchpoints
+    can be both online and offline"). A map with a single channel usually maps one
+    team's funnel rather than the customer's journey: the search, the review site, the
+    friend's advice and the support call are missing. A map with touchpoints but no
+    `channel` anywhere cannot show it either way and is reported too.
 
     **Fails**
 
@@ -327,16 +327,15 @@ class OnlineOfflineMismatch(Rule):
     """Reports personas who use offline channels when every touchpoint is online, or the reverse.
 
     Touchpoints "can happen online or offline ... through marketing, in person, or over
-    the phone", and personas record the channels they use ("what channels do they use
-    to reach you?"). When a persona lists a store, the phone or print but the map is
-    all web and email, part of their journey is missing (and the other way round). A
-    persona channel that some touchpoint uses is covered, whatever its kind.
+    the phone", and personas record the channels they use ("what channels do they use to
+    reach you?"). When a persona lists a store, the phone or print but the map is all
+    web and email, part of their journey is missing (and the other way round). A persona
+    channel that some touchpoint uses is covered, whatever its kind.
 
-    A touchpoint is online or offline by its `online` field, else by its channel:
-    store, phone, event, mail, print, word-of-mouth, sales, tv and radio are offline;
-    web, search, social, email, chat, app, review-site, sms, video and in-product are
-    online; others (support, partner, community, ads ...) count as unknown and are
-    left out.
+    A touchpoint is online or offline by its `online` field, else by its channel: store,
+    phone, event, mail, print, word-of-mouth, sales, tv and radio are offline; web,
+    search, social, email, chat, app, review-site, sms, video and in-product are online;
+    others (support, partner, community, ads ...) count as unknown and are left out.
 
     **Fails**
 
@@ -394,13 +393,13 @@ class OnlineOfflineMismatch(Rule):
 class UnknownChannel(Rule):
     """Reports a channel outside the known vocabulary.
 
-    A shared channel vocabulary is what makes maps comparable, lets cjm tell online
-    from offline touchpoints (CJM107) and counts the channel mix (CJM106) ("each
-    touchpoint is defined by the channel by which it is produced and the emotion it
-    arouses"). Known channels: web, search, social, email, ads, store, phone, chat,
-    app, review-site, event, word-of-mouth, sales, support, sms, mail, partner,
-    community, video, print, tv, radio, in-product. Case does not matter. Channels of
-    imported personas are checked in their own file.
+    A shared channel vocabulary is what makes maps comparable, lets cjm tell online from
+    offline touchpoints (CJM107) and counts the channel mix (CJM106) (on the emotion
+    curve, "Each point is defined by two aspects: the channel by which it is produced
+    and by the emotion it arouses"). Known channels: web, search, social, email, ads,
+    store, phone, chat, app, review-site, event, word-of-mouth, sales, support, sms,
+    mail, partner, community, video, print, tv, radio, in-product. Case does not matter.
+    Channels of imported personas are checked in their own file.
 
     **Fails**
 

@@ -39,10 +39,11 @@ class MissingEmotion(Rule):
     """Reports a touchpoint with no emotion for a persona it serves.
 
     The emotion at each touchpoint is what turns a list of steps into a journey map
-    ("incorporate customer emotions and behaviours"; "each point is defined by the
-    channel and by the emotion it arouses"). A missing score is a gap in the emotion
-    curve, not a neutral moment. A touchpoint serves every persona unless it lists
-    `personas`; a single score applies to all of them, a mapping must name each.
+    ("Incorporate Customer Emotions and Behaviors"; on the emotion curve, "Each point is
+    defined by two aspects: the channel by which it is produced and by the emotion it
+    arouses"). A missing score is a gap in the emotion curve, not a neutral moment. A
+    touchpoint serves every persona unless it lists `personas`; a single score applies
+    to all of them, a mapping must name each.
 
     **Fails**
 
@@ -100,10 +101,10 @@ class EmotionDrop(Rule):
     """Reports a sharp drop in a persona's emotion from one touchpoint to the next.
 
     Lows in the emotion curve are the "spots where customers could fall off the map"
-    (plot the customers' actions; "map emotional highs and lows"). A fall of
-    `threshold` points or more between consecutive scored touchpoints of a persona's
-    curve, in journey order, marks such a spot. Touchpoints without a score are
-    skipped (CJM201 reports them).
+    (plot the customers' actions; "map emotional highs and lows"). A fall of `threshold`
+    points or more between consecutive scored touchpoints of a persona's curve, in
+    journey order, marks such a spot. Touchpoints without a score are skipped (CJM201
+    reports them).
 
     **Fails**
 
@@ -157,11 +158,11 @@ class EmotionDrop(Rule):
 class NegativeFirstOrLastImpression(Rule):
     """Reports a journey that starts or ends on a negative emotion for a persona.
 
-    "Focus on first and last impressions: the first impression sets the tone for the
-    entire experience, and the last impression can be crucial for repeat business and
-    referrals" (Step 6: moments of truth). The first and last touchpoints of each
-    persona's curve should not be negative (a score of -0.5 or lower). A first or
-    last touchpoint with no score is left to CJM201.
+    Step 6, highlight moments of truth, says to focus on first and last impressions:
+    "The first impression sets the tone for the entire experience, and the last
+    impression can be crucial for repeat business and referrals". The first and last
+    touchpoints of each persona's curve should not be negative (a score of -0.5 or
+    lower). A first or last touchpoint with no score is left to CJM201.
 
     **Fails**
 
@@ -215,10 +216,10 @@ class NegativeFirstOrLastImpression(Rule):
 class NegativeWithoutOpportunity(Rule):
     """Reports a negative emotion at a touchpoint with no opportunity planned.
 
-    A low point on the map is only useful with a plan attached ("Create Action Plans
-    for Each Moment: develop specific strategies to enhance positive moments and
-    address negative ones"; "prioritize and fix roadblocks"). A touchpoint where any
-    persona's score is -0.5 or lower should list at least one `opportunities` entry.
+    A low point on the map is only useful with a plan attached ("Create Action Plans for
+    Each Moment: develop specific strategies to enhance positive moments and address
+    negative ones"; "prioritize and fix roadblocks"). A touchpoint where any persona's
+    score is -0.5 or lower should list at least one `opportunities` entry.
 
     **Fails**
 
@@ -269,9 +270,9 @@ class NegativeWithoutOpportunity(Rule):
 class TargetBelowEmotion(Rule):
     """Reports a `target_emotion` lower than the current `emotion`.
 
-    The target emotion is the to-be state the action plan works towards ("apply
-    insights to optimize the journey"); a target below today's score plans to make the
-    experience worse, which is almost always the two values swapped or a stale target.
+    The target emotion is the to-be state the action plan works towards ("apply insights
+    to optimize the journey"); a target below today's score plans to make the experience
+    worse, which is almost always the two values swapped or a stale target.
 
     **Fails**
 

@@ -23,12 +23,12 @@ LOOP_SOURCE_KINDS = frozenset({StageKind.usage, StageKind.retention, StageKind.s
 class UnreachableTouchpoint(Rule):
     """Reports a touchpoint that no `next` path reaches.
 
-    "The journey is not linear", and a map that records where customers go with `next`
+    "This journey is not linear", and a map that records where customers go with `next`
     should let them get everywhere it shows ("indicate how customers move from one
     touchpoint to the next"). A touchpoint no path from the start reaches is either a
-    missing `next` entry or a step nobody takes. Paths start at the first touchpoint
-    and at any touchpoint of the first stage that nothing leads to. Only checked when
-    the map uses `next`.
+    missing `next` entry or a step nobody takes. Paths start at the first touchpoint and
+    at any touchpoint of the first stage that nothing leads to. Only checked when the
+    map uses `next`.
 
     **Fails**
 
@@ -83,11 +83,11 @@ class UnreachableTouchpoint(Rule):
 class DeadEnd(Rule):
     """Reports a touchpoint before the last stage that leads nowhere.
 
-    When a map records `next`, a touchpoint with no way onward before the final stage
-    is where the customer falls off the map ("can you identify spots where customers
-    could fall off the map?"): a drop-off point nobody handles. Either the map is
-    missing a `next`, or the business is missing a follow-up. Only checked when the
-    map uses `next`; touchpoints in the last stage may end the journey.
+    When a map records `next`, a touchpoint with no way onward before the final stage is
+    where the customer falls off the map ("can you identify spots where customers could
+    fall off the map?"): a drop-off point nobody handles. Either the map is missing a
+    `next`, or the business is missing a follow-up. Only checked when the map uses
+    `next`; touchpoints in the last stage may end the journey.
 
     **Fails**
 
@@ -136,9 +136,9 @@ class DeadEnd(Rule):
 class BackwardNext(Rule):
     """Reports a `next` that goes back to an earlier stage, unless the loop is intended.
 
-    Journeys loop ("the journey is not linear; it's a complex web of interactions"), but
-    an unplanned step back, such as a checkout that sends customers back to the product
-    pages, is usually friction worth a look. A loop counts as intended when:
+    Journeys loop ("This journey is not linear; it's a complex web of interactions"),
+    but an unplanned step back, such as a checkout that sends customers back to the
+    product pages, is usually friction worth a look. A loop counts as intended when:
 
     - the target stage has `kind: usage`, `retention` or `support` (back to the
       ongoing relationship), or

@@ -15,8 +15,8 @@ class MomentOfTruthWithoutMetric(Rule):
     """Reports a moment of truth with no metric.
 
     Moments of truth are "critical moments where we can succeed or fail", so "we will
-    also have to create metrics that allow us to identify and measure those points"
-    (the emotion curve: metrics for the moments of truth; Step 6: highlight moments of
+    also have to create metrics that allow us to identify and measure those points" (the
+    emotion curve: metrics for the moments of truth; Step 6: highlight moments of
     truth). A touchpoint with `moment_of_truth: true` should list at least one metric.
 
     **Fails**
@@ -63,9 +63,10 @@ class MomentOfTruthWithoutMetric(Rule):
 class MetricWithoutTarget(Rule):
     """Reports a metric with no target.
 
-    A KPI only tells the team something against a goal ("be specific and measurable:
-    increase online sales by 20%"; "monitor key performance indicators"). Without a
-    `target` nobody can say whether the touchpoint works.
+    A KPI only tells the team something against a goal ("Make your goals as specific and
+    measurable as possible"; "Continuously monitor KPIs relevant to your customer
+    journey objectives"). Without a `target` nobody can say whether the touchpoint
+    works.
 
     **Fails**
 
@@ -112,10 +113,10 @@ class MetricWithoutTarget(Rule):
 class ObjectiveNotMeasurable(Rule):
     """Reports an objective without a metric or without a target.
 
-    "Set clear objectives for your map ... be specific and measurable: instead of just
-    aiming to increase sales, set a target like increase online sales by 20% over the
-    next quarter" (Step 2: measurable objectives). An objective needs the `metric`
-    that measures it and the `target` it should reach.
+    Step 2, set clear objectives for your map: "Make your goals as specific and
+    measurable as possible", so not "increase sales" but "increase online sales by 20%
+    over the next quarter". An objective needs the `metric` that measures it and the
+    `target` it should reach.
 
     **Fails**
 
@@ -157,7 +158,8 @@ class ObjectiveNotMeasurable(Rule):
 def shortfall(metric: Metric) -> float | None:
     """How far the value is on the wrong side of the target, relative to the target; None when unknown.
 
-    A target of 0 has no relative scale, so the shortfall is then the absolute difference.
+    A target of 0 has no relative scale, so the shortfall is then the absolute
+    difference.
     """
     if metric.value is None or metric.target is None:
         return None
@@ -177,8 +179,8 @@ class MetricMissesTarget(Rule):
     difference.
 
     Off by default: most metrics on a working map sit short of ambitious targets, so
-    this is a progress report rather than a gap in the map. Turn it on for a review
-    with `extend-select = ["CJM304"]` in the lint configuration.
+    this is a progress report rather than a gap in the map. Turn it on for a review with
+    `extend-select = ["CJM304"]` in the lint configuration.
 
     **Fails**
 
@@ -241,8 +243,8 @@ class EmotionWithoutEvidence(Rule):
     analyze customer data); emotions "based on the qualitative data you've gathered,
     such as customer feedback and survey responses" are findings, emotions without it
     are guesses. With `scope: stage` (the default) a stage whose touchpoints carry
-    emotions but none lists `evidence` is reported once; with `scope: touchpoint`
-    every touchpoint with an emotion and no evidence is.
+    emotions but none lists `evidence` is reported once; with `scope: touchpoint` every
+    touchpoint with an emotion and no evidence is.
 
     **Fails**
 

@@ -13,11 +13,11 @@ from cjm.lint.registry import Finding, Rule, register, today
 class ReviewOverdue(Rule):
     """Reports a map with no `reviewed` date, one reviewed too long ago, or one dated in the future.
 
-    "The map is a living document ... consider updating it every 6 months or so"
-    (pain points and the living document; "the CJM is a living document, you will have
-    to modify it as time passes"). `reviewed` records when the team last walked
-    through the map; more than `max_age_days` ago (default 183, about six months)
-    means it is due. A date after today is a typo.
+    The map "should be viewed as a living document": "Consider updating or making
+    changes to it every 6 months or so" (and on the emotion curve: "The CJM is a living
+    document, you will have to modify as time passes"). `reviewed` records when the team
+    last walked through the map; more than `max_age_days` ago (default 183, about six
+    months) means it is due. A date after today is a typo.
 
     Today is the system date, or `CJM_TODAY=YYYY-MM-DD` for reproducible runs.
 
