@@ -9,6 +9,7 @@ import typer
 from cjm import __version__
 from cjm.commands import site
 from cjm.commands import diff, init, rules, schema, validate
+from cjm.commands import import_cmd
 
 app = typer.Typer(
     name="cjm",
@@ -38,6 +39,7 @@ app.command()(init.init)
 app.command()(diff.diff)
 app.command()(site.site)
 app.command()(rules.rules)
+app.add_typer(import_cmd.app, name="import")
 
 
 def main() -> None:

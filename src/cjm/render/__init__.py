@@ -15,6 +15,8 @@ from types import ModuleType
 VIEWS: dict[str, str] = {
     "diagram": "cjm.render.diagram",
     "curve": "cjm.render.curve",
+    "map": "cjm.render.html_map",
+    "journey": "cjm.render.mermaid",
 }
 TEXT_FORMATS = frozenset({"dot", "svg", "html", "md", "mermaid"})
 
