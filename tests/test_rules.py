@@ -2,8 +2,8 @@
 
 Every rule has ``tests/fixtures/rules/<CODE>.yml``: ``rule``, then ``cases`` with a
 ``name``, a ``map`` (YAML text), optional ``options`` and ``today``, and ``expect``:
-the findings of that one rule as ``{code, line}`` (optionally ``col`` and a
-``message`` fragment), or ``[]``.
+the findings of that one rule as ``{code, line}`` (optionally ``col`` and fragments
+of the ``message`` and ``hint``), or ``[]``.
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ def test_rule_fixture(code, case, monkeypatch):
             assert diag.col == want["col"], shown
         if "message" in want:
             assert want["message"] in diag.message, shown
+        if "hint" in want:
+            assert want["hint"] in (diag.hint or ""), (shown, diag.hint)
 
 
 def test_fixture_files_are_well_formed():
@@ -77,7 +79,9 @@ def test_fixture_files_are_well_formed():
         assert outcomes == {True, False}, f"{path.name} needs a failing and a passing case"
         for case in data["cases"]:
             assert set(case) <= {"name", "map", "options", "today", "expect"}, (path.name, case["name"])
-            assert all(e["code"] == data["rule"] for e in case["expect"]), (path.name, case["name"])
+            for want in case["expect"]:
+                assert want["code"] == data["rule"], (path.name, case["name"])
+                assert set(want) <= {"code", "line", "col", "message", "hint"}, (path.name, case["name"])
 
 
 def test_every_rule_has_a_fixture_and_every_fixture_a_rule():

@@ -136,7 +136,6 @@ class EmotionDrop(Rule):
     summary = "A persona's emotion drops sharply between consecutive touchpoints."
     options = {"threshold": 2.0}
     option_help = {"threshold": "the fall in points (on the -2..+2 scale) that counts as sharp"}
-    hint = "find out what goes wrong here and plan `opportunities` to soften the fall"
 
     def check(self, journey: Journey) -> Iterator[Finding]:
         threshold = float(self.config["threshold"])
@@ -151,7 +150,16 @@ class EmotionDrop(Rule):
             yield Finding(
                 emotion_path(step, personas),
                 f"emotion drops by {fmt(high - low)} from {fmt(high)} at '{before.id}' to {fmt(low)} at '{step.id}'{for_whom(personas)}",
+                hint=_drop_hint(step),
             )
+
+
+def _drop_hint(step: Step) -> str | None:
+    if not step.touchpoint.opportunities:
+        return "find out what goes wrong here and plan `opportunities` to soften the fall"
+    if step.touchpoint.target_emotion is None:
+        return "set `target_emotion` to say how far the planned opportunities should lift this moment"
+    return None
 
 
 @register

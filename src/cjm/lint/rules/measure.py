@@ -225,7 +225,8 @@ class MetricMissesTarget(Rule):
             for m, metric in enumerate(step.touchpoint.metrics):
                 short = shortfall(metric)
                 if short is not None and short > margin + 1e-9:  # 2.2 against 2 is 10%, not 10.0000001%
-                    unit = f" {metric.unit}" if metric.unit and metric.unit != "%" else (metric.unit or "")
+                    unit = metric.unit or ""
+                    unit = unit if unit.startswith("%") or not unit else f" {unit}"
                     how = f"{short:.0%} " if metric.target else ""
                     side = "below" if metric.direction is Direction.higher else "above"
                     yield Finding(
