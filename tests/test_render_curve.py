@@ -563,3 +563,10 @@ def test_text_width_counts_wide_characters_wider():
     assert text_width("iiii", 10) < text_width("abcd", 10) < text_width("MMMM", 10) < text_width("注文確認", 10)
     assert text_width("🛒", 10) >= 10
     assert text_width("e\u0301", 10) == text_width("e", 10)  # a combining accent takes no room
+
+
+def test_a_wider_picture_asked_for_stretches_the_plot_to_fill_it():
+    data = curve.curve_data(journey_from(GAP_MAP))
+    layout = curve.curve_layout(data, width=2000)
+    assert layout.width == 2000 and layout.plot_right == pytest.approx(2000 - curve.MARGIN)
+    assert layout.xs[-1] > 1500

@@ -269,56 +269,54 @@ def gutter_width() -> float:
     return max(text_width(b.mood, SMALL) for b in BANDS) + 10 + text_width("+2", SMALL) + 8
 
 
+@dataclass(frozen=True)
+class _Columns:
+    """The horizontal half of the layout: where touchpoints and stages sit, how names are set."""
+
+    xs: list[float]
+    stage_x: list[tuple[float, float]]
+    left: float
+    right: float
+    angle: float
+    names: list[list[str]]
+
+
 def curve_layout(data: CurveData, *, column_x: list[float] | None = None, width: float | None = None,
                  labels: bool = True) -> Layout:
     """Place everything. ``column_x`` fixes each touchpoint's x (one per ``data.touchpoints``)."""
-    n = len(data.touchpoints)
-    if column_x is not None and len(column_x) != n:
-        raise ValueError(f"column_x has {len(column_x)} positions for {n} touchpoints")
-    gutter = MARGIN + gutter_width()
     if column_x is None:
-        names = [wrap(t.name, LABEL_WIDTH, SMALL, LABEL_LINES) for t in data.touchpoints]
-        angle, step = 45.0, _step_for(names)
-        xs, stage_x, plot_left, plot_right = _free_columns(data, names, angle, step, gutter)
+        cols = _free_columns(data, max(width or 0.0, MIN_WIDTH))
+        total = max(cols.right + MARGIN, width or 0.0)
     else:
-        xs = [float(x) for x in column_x]
-        gaps = [b - a for a, b in zip(xs, xs[1:])]
-        spacing = min(gaps) if gaps else 2 * MIN_STEP
-        angle, lines = _fixed_angle(spacing)
-        names = [wrap(t.name, LABEL_WIDTH, SMALL, lines) for t in data.touchpoints]
-        stage_x = _fixed_stage_spans(data, xs, spacing)
-        plot_left = min([x0 for x0, _ in stage_x] + [xs[0] - spacing / 2 if xs else MARGIN])
-        plot_right = max([x1 for _, x1 in stage_x] + [xs[-1] + spacing / 2 if xs else MARGIN + MIN_WIDTH])
-        plot_left, plot_right = max(plot_left, 0.0), max(plot_right, plot_left + 1)
-    if column_x is None:
-        total = max(plot_right + MARGIN, width or 0.0)
-    else:
-        total = width if width is not None else plot_right + MARGIN
+        cols = _fixed_columns(data, [float(x) for x in column_x])
+        total = width if width is not None else cols.right + MARGIN
     stages = tuple(StageBox(x0, x1, tuple(wrap(s.name, max(x1 - x0 - 2 * PAD, FONT), FONT * BOLD, STAGE_LINES)))
-                   for s, (x0, x1) in zip(data.stages, stage_x))
+                   for s, (x0, x1) in zip(data.stages, cols.stage_x))
 
     y = MARGIN
     title_lines = tuple(wrap(_title(data), total - 2 * MARGIN, TITLE * BOLD, 2))
-    title_top = y
     y += len(title_lines) * TITLE * LINE + PAD
     legend, rows = _legend(data, total, y)
     y += rows * LEGEND_ROW + PAD
     header_top = y
-    header_lines = max((len(s.lines) for s in stages if s.x1 > s.x0), default=1)
-    y += header_lines * FONT * LINE + 2 * PAD
+    y += max((len(s.lines) for s in stages if s.x1 > s.x0), default=1) * FONT * LINE + 2 * PAD
     header_bottom = y
     y += MOT_STRIP if any(t.moment_of_truth for t in data.touchpoints) else PAD
     plot_top, plot_bottom = y, y + PLOT_HEIGHT
     label_top = plot_bottom + LABEL_GAP
-    placed = tuple(Label(x, label_top, angle, tuple(lines), max(text_width(line, SMALL) for line in lines), SMALL)
-                   for x, lines in zip(xs, names)) if labels else ()
-    height = max([label_top + lab.reach()[1] for lab in placed] + [plot_bottom]) + MARGIN
-    personas = max(1, len({s.persona for s in data.series}))
-    spacing = min([b - a for a, b in zip(xs, xs[1:])] or [2 * MIN_STEP])
+    placed = tuple(_label(x, label_top, cols.angle, lines) for x, lines in zip(cols.xs, cols.names)) if labels else ()
+    height = max([label_top + label.reach()[1] for label in placed] + [plot_bottom]) + MARGIN
+
+    personas = len({s.persona for s in data.series})
+    spacing = min([b - a for a, b in zip(cols.xs, cols.xs[1:])] or [2 * MIN_STEP])
     dodge = min(4.0, spacing / (3 * personas)) if personas > 1 else 0.0
-    return Layout(round(total, 2), round(height, 2), title_lines, title_top, legend, header_top, header_bottom,
-                  plot_left, plot_right, plot_top, plot_bottom, tuple(xs), stages, placed,
-                  plot_left >= gutter, dodge)
+    return Layout(round(total, 2), round(height, 2), title_lines, MARGIN, legend, header_top, header_bottom,
+                  cols.left, cols.right, plot_top, plot_bottom, tuple(cols.xs), stages, placed,
+                  cols.left >= MARGIN + gutter_width(), dodge)
+
+
+def _label(x: float, y: float, angle: float, lines: list[str]) -> Label:
+    return Label(x, y, angle, tuple(lines), max(text_width(line, SMALL) for line in lines), SMALL)
 
 
 def _title(data: CurveData) -> str:
@@ -328,51 +326,56 @@ def _title(data: CurveData) -> str:
     return f"{data.title}: emotion curve"
 
 
-def _step_for(names: list[list[str]]) -> float:
-    """The narrowest even spacing at which neighbouring 45-degree names do not touch."""
+def _free_columns(data: CurveData, min_width: float) -> _Columns:
+    """Our own spacing: even steps wide enough for the names, stages wide enough for theirs."""
+    names = [wrap(t.name, LABEL_WIDTH, SMALL, LABEL_LINES) for t in data.touchpoints]
+    angle = 45.0
     thick = [len(lines) * SMALL * LINE for lines in names]
-    need = [((a + b) / 2 + PAD) / math.sin(math.radians(45)) for a, b in zip(thick, thick[1:])]
-    return max([MIN_STEP, *need])
+    # neighbouring names at 45 degrees sit step * sin(45) apart across the text direction
+    step = max([MIN_STEP, *(((a + b) / 2 + PAD) / math.sin(math.radians(angle)) for a, b in zip(thick, thick[1:]))])
+    widths = [max(max(stage.count, 1) * step, min(text_width(stage.name, FONT * BOLD) + 2 * PAD, STAGE_WIDTH))
+              for stage in data.stages] or [MIN_STEP]
+    inner = _positions(data, widths)
+    # The first names lean left past the plot: start the plot far enough right for them.
+    left = MARGIN + gutter_width()
+    for offset, lines in zip(inner, names):
+        left = max(left, MARGIN + _label(0, 0, angle, lines).reach()[0] - offset)
+    room = min_width - left - MARGIN
+    if sum(widths) < room:  # a short journey still fills a readable width; names only gain room
+        widths = [w * room / sum(widths) for w in widths]
+        inner = _positions(data, widths)
+    starts = [left + sum(widths[:k]) for k in range(len(widths))]
+    stage_x = [(x0, x0 + w) for x0, w in zip(starts, widths)][:len(data.stages)]
+    return _Columns([left + x for x in inner], stage_x, left, left + sum(widths), angle, names)
 
 
-def _free_columns(data: CurveData, names: list[list[str]], angle: float, step: float, gutter: float):
-    """Stage widths from their touchpoints and names; x of every touchpoint inside its stage."""
-    widths = []
-    for stage in data.stages:
-        natural = max(stage.count, 1) * step
-        wanted = min(text_width(stage.name, FONT * BOLD) + 2 * PAD, STAGE_WIDTH)
-        widths.append(max(natural, wanted))
-    room = MIN_WIDTH - gutter - MARGIN
-    if sum(widths) < room:  # a short journey still gets a readable chart
-        widths = [w * room / sum(widths) for w in widths] if widths else [room]
-    offsets, x = [], 0.0
-    for w in widths:
-        offsets.append(x)
-        x += w
+def _positions(data: CurveData, widths: list[float]) -> list[float]:
+    """Touchpoint x relative to the plot's left edge: evenly inside their stage."""
     inner = [0.0] * len(data.touchpoints)
-    for stage, x0, w in zip(data.stages, offsets, widths):
+    x0 = 0.0
+    for stage, w in zip(data.stages, widths):
         for k in range(stage.count):
             inner[stage.first + k] = x0 + (k + 0.5) * w / stage.count
-    # The first names lean left past the plot: start the plot far enough right for them.
-    left = gutter
-    for offset, lines in zip(inner, names):
-        probe = Label(0, 0, angle, tuple(lines), max(text_width(line, SMALL) for line in lines), SMALL)
-        left = max(left, MARGIN + probe.reach()[0] - offset)
-    xs = [left + offset for offset in inner]
-    stage_x = [(left + x0, left + x0 + w) for x0, w in zip(offsets, widths)]
-    return xs, stage_x, left, left + x
+        x0 += w
+    return inner
 
 
-def _fixed_angle(spacing: float) -> tuple[float, int]:
-    """Angle and line count for names under columns ``spacing`` apart: 45 degrees if they fit, else upright."""
+def _fixed_columns(data: CurveData, xs: list[float]) -> _Columns:
+    """The caller's columns: names set at 45 degrees if they fit between them, else upright."""
+    if len(xs) != len(data.touchpoints):
+        raise ValueError(f"column_x has {len(xs)} positions for {len(data.touchpoints)} touchpoints")
+    spacing = min([b - a for a, b in zip(xs, xs[1:])] or [2 * MIN_STEP])
     line = SMALL * LINE
     across = spacing * math.sin(math.radians(45)) - PAD
-    if across >= line:
-        return 45.0, max(1, min(LABEL_LINES, int(across // line)))
-    return 90.0, 1
+    angle, lines = (45.0, max(1, min(LABEL_LINES, int(across // line)))) if across >= line else (90.0, 1)
+    stage_x = _stage_spans(data, xs, spacing)
+    left = max(0.0, min([x0 for x0, _ in stage_x] + ([xs[0] - spacing / 2] if xs else [MARGIN])))
+    right = max([x1 for _, x1 in stage_x] + ([xs[-1] + spacing / 2] if xs else [left + MIN_WIDTH]))
+    names = [wrap(t.name, LABEL_WIDTH, SMALL, lines) for t in data.touchpoints]
+    return _Columns(xs, stage_x, left, max(right, left + 1), angle, names)
 
 
-def _fixed_stage_spans(data: CurveData, xs: list[float], spacing: float) -> list[tuple[float, float]]:
+def _stage_spans(data: CurveData, xs: list[float], spacing: float) -> list[tuple[float, float]]:
     """Stage bands around caller-given columns: boundaries half-way between neighbouring stages."""
     spans = []
     for stage in data.stages:

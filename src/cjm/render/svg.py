@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 SVG_NS = "http://www.w3.org/2000/svg"
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
@@ -101,6 +102,7 @@ _UPPER_WIDE = dict.fromkeys("ABCDGHKNOQRUVXY&", 0.74)
 _WIDTHS = {**_NARROW, **_SEMI, **_WIDE, **_UPPER_WIDE}
 
 
+@lru_cache(maxsize=8192)
 def char_width(char: str) -> float:
     if char in _WIDTHS:
         return _WIDTHS[char]
