@@ -10,6 +10,7 @@ from cjm import __version__
 from cjm.commands import site
 from cjm.commands import diff, init, rules, schema, validate
 from cjm.commands import import_cmd
+from cjm.commands import lint
 
 app = typer.Typer(
     name="cjm",
@@ -37,6 +38,7 @@ app.command()(validate.validate)
 app.command()(schema.schema)
 app.command()(init.init)
 app.command()(diff.diff)
+app.command()(lint.lint)
 app.command()(site.site)
 app.command()(rules.rules)
 app.add_typer(import_cmd.app, name="import")
