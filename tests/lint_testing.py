@@ -85,7 +85,21 @@ class OwnerMissing(Rule):
             yield Finding(("owner",), "the map has no owner")
 
 
-TEST_RULES = (FlaggedTouchpoint, NotedStage, LowEmotion, OwnerMissing)
+class StageCount(Rule):
+    """How many stages the map has: a report, not a gap, so it is opt-in."""
+
+    code = "CJM391"
+    name = "stage-count"
+    group = "measure"
+    severity = Severity.info
+    summary = "How many stages the map has."
+    default_enabled = False
+
+    def check(self, journey: Journey) -> Iterator[Finding]:
+        yield Finding(("stages",), f"the map has {len(journey.map.stages)} stages")
+
+
+TEST_RULES = (FlaggedTouchpoint, NotedStage, LowEmotion, StageCount, OwnerMissing)
 
 
 @pytest.fixture

@@ -74,6 +74,13 @@ def test_usage_errors_exit_2_even_with_exit_zero(project: Path, args: tuple[str,
     assert result.stdout == ""
 
 
+def test_bad_cjm_today_is_a_usage_error(project: Path) -> None:
+    write(project, "shop.cjm.yaml", MAP)
+    result = lint(env={"CJM_TODAY": "next week"})
+    assert result.exit_code == 2
+    assert "cjm: error: environment: CJM_TODAY must be a date" in result.stderr
+
+
 def test_no_maps_found_is_a_usage_error(project: Path) -> None:
     result = run_cli("lint")
     assert result.exit_code == 2

@@ -120,7 +120,8 @@ def test_configuration_folders_are_read_once(project: Path, monkeypatch: pytest.
     (["flagged-touchpoint"], {"CJM191"}),
     (["coverage"], {"CJM191", "CJM192"}),
     (["upkeep", "low-emotion"], {"CJM291", "CJM591"}),
-    (["ALL"], {"CJM191", "CJM192", "CJM291", "CJM591", "CJM090", "CJM091"}),
+    (["ALL"], {"CJM191", "CJM192", "CJM291", "CJM391", "CJM591", "CJM090", "CJM091"}),
+    (["measure"], {"CJM391"}),
     (["CJM09"], {"CJM090", "CJM091"}),
 ])
 def test_select_by_code_prefix_name_group_all(selectors: list[str], expected: set[str]) -> None:
@@ -131,7 +132,7 @@ def test_the_more_specific_selector_wins() -> None:
     codes = catalog()
     assert resolve([Selection(select=("CJM1",), ignore=("CJM191",))], codes) == {"CJM192"}
     assert resolve([Selection(select=("CJM191",), ignore=("CJM1",))], codes) == {"CJM191"}
-    assert resolve([Selection(select=("ALL",), ignore=("coverage",))], codes) == {"CJM291", "CJM591", "CJM090", "CJM091"}
+    assert resolve([Selection(select=("ALL",), ignore=("coverage",))], codes) == {"CJM291", "CJM391", "CJM591", "CJM090", "CJM091"}
     # At equal specificity, ignore wins.
     assert resolve([Selection(select=("CJM191",), ignore=("flagged-touchpoint",))], codes) == frozenset()
 
@@ -141,8 +142,20 @@ def test_later_layers_override_earlier_ones() -> None:
     config = Selection(ignore=("CJM191",))
     assert "CJM191" not in resolve([config], codes)
     assert resolve([config, Selection(select=("CJM191",))], codes) == {"CJM191"}
-    assert resolve([config, Selection(extend_select=("CJM191",))], codes) == frozenset(codes)
+    assert resolve([config, Selection(extend_select=("CJM191",))], codes) == frozenset(codes) - {"CJM391"}
     assert resolve([Selection(select=("CJM2",)), Selection(ignore=("CJM291",))], codes) == frozenset()
+
+
+def test_opt_in_rules_run_only_when_a_selector_names_them(project: Path) -> None:
+    codes = catalog()
+    assert "CJM391" not in resolve([], codes)
+    assert "CJM391" in resolve([Selection(extend_select=("stage-count",))], codes)
+    assert "CJM391" in resolve([Selection(select=("CJM3",))], codes)
+    write(project, "shop.cjm.yaml", MAP)
+    assert codes_at(lint().stdout) == BOTH
+    write(project, "cjm.toml", '[lint]\nextend-select = ["CJM391"]\n')
+    assert codes_at(lint().stdout) == [("CJM391", 5), *BOTH]
+    assert codes_at(lint("--ignore", "CJM391").stdout) == BOTH
 
 
 def test_validation_codes_cannot_be_selected() -> None:
@@ -371,3 +384,14 @@ def test_toml_positions_of_keys_and_values() -> None:
     assert at(keys, ("severity", "CJM203")) == (7, 13)
     assert at(values, ("severity", "a b")) == (7, 39)
     assert at(keys, ("options", "sharp-drop", "threshold")) == (9, 1)
+
+
+def test_lint_findings_for_one_map_use_its_nearest_configuration(project: Path) -> None:
+    from cjm.lint.engine import lint_findings
+    from cjm.validate import read_map
+
+    write(project, "cjm.toml", '[lint]\nignore = ["CJM191"]\n')
+    path = write(project, "maps/shop.cjm.yaml", MAP.replace("      - id: cart\n", "      - id: cart  # cjm: disable=CJM291\n"))
+    assert lint_findings(read_map(path)) == []
+    assert [(d.code, d.line) for d in lint_findings(read_map(path), config=write(project, "empty.toml", ""))] == [
+        ("CJM191", HOME_LINE)]

@@ -16,7 +16,7 @@ from typing import Iterable, Mapping
 from cjm.diagnostics import Diagnostic, Severity, diagnostic_at
 from cjm.journey import Journey
 from cjm.lint.config import ConfigError, ConfigFinder, ConfigProblem, LintConfig
-from cjm.lint.registry import Rule, all_rules
+from cjm.lint.registry import Rule, all_rules, today
 from cjm.lint.select import (
     INVALID_SUPPRESSION, UNUSED_SUPPRESSION, VALIDATION_CODES, CodeInfo, Selection, SelectorError, catalog, matches, resolve,
     severities,
@@ -88,6 +88,10 @@ class Linter:
 
     def _check_overrides(self) -> None:
         problems = []
+        try:
+            today()  # rules compare dates with it: a bad CJM_TODAY is a usage error, not a crash mid-run
+        except ValueError as exc:
+            problems.append(ConfigProblem("environment", None, None, str(exc)))
         for flag, selectors in (("--select", self.overrides.select or ()), ("--extend-select", self.overrides.extend_select),
                                 ("--ignore", self.overrides.ignore)):
             for selector in selectors:
@@ -173,3 +177,12 @@ def lint_paths(paths: list[Path], *, overrides: Overrides = Overrides(), config:
         failed = failed or reaches(found, settings.fail_on)
     report = Report(command="lint", files=files, diagnostics=diagnostics, invalid_files=invalid, rules=linter.rule_infos())
     return LintRun(report, failed)
+
+
+def lint_findings(loaded: LoadedMap, config: Path | None = None) -> list[Diagnostic]:
+    """What ``cjm lint`` reports for one loaded map, under its nearest configuration (or ``config``).
+
+    Raises ConfigError for a mistake in the configuration.
+    """
+    linter = Linter(config=config)
+    return linter.lint_map(loaded, linter.settings_for(loaded.path))

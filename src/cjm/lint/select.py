@@ -52,6 +52,7 @@ class CodeInfo:
     doc: str = ""
     hint: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    default_enabled: bool = True
 
 
 SUPPRESSION_CODES = {
@@ -94,7 +95,8 @@ def catalog() -> dict[str, CodeInfo]:
     out: dict[str, CodeInfo] = {}
     for code, rule in all_rules().items():
         out[code] = CodeInfo(code, rule.name, rule.group, rule.severity, rule.summary,
-                             doc=rule.doc(), hint=rule.hint, options=dict(rule.options))
+                             doc=rule.doc(), hint=rule.hint, options=dict(rule.options),
+                             default_enabled=rule.default_enabled)
     out.update(SUPPRESSION_CODES)
     return dict(sorted(out.items()))
 
@@ -175,9 +177,18 @@ class Selection:
         return frozenset(out)
 
 
+def default_codes(codes: Mapping[str, CodeInfo]) -> frozenset[str]:
+    """What runs when nothing is configured: every code but the opt-in rules."""
+    return frozenset(code for code, info in codes.items() if info.default_enabled)
+
+
 def resolve(layers: Iterable[Selection], codes: Mapping[str, CodeInfo]) -> frozenset[str]:
-    """Apply layers in order (later overrides earlier), starting from every code enabled."""
-    enabled = frozenset(codes)
+    """Apply layers in order (later overrides earlier), starting from the default codes.
+
+    An opt-in rule (``default_enabled = False``) runs once any selector names it:
+    its code, name, prefix, group, or ``ALL``.
+    """
+    enabled = default_codes(codes)
     for layer in layers:
         enabled = layer.apply(enabled, codes)
     return enabled
