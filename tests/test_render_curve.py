@@ -31,6 +31,7 @@ HOSTILE = [
     "הזמנה ותשלום دفع الطلب",
     "javascript:alert(1) onload=alert(1)",
     "C1\u0086control\u009bchars",
+    "bidi \u202eoverride\u202c and \u2067isolate\u2069",
     "x" * 1900,
 ]
 
@@ -321,6 +322,7 @@ def test_hostile_text_stays_text(name):
             assert "javascript" not in value.lower()
     assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", svg.decode("utf-8"))
     expected = clean(name)
+    assert root.find("s:title", NS).text == f"{expected}: emotion curve"
     assert any(t == expected for t in titles(root))  # the full name, unchanged, as a tooltip
     if len(expected) < 100:
         assert any(expected in t for t in texts(root))
@@ -570,3 +572,21 @@ def test_a_wider_picture_asked_for_stretches_the_plot_to_fill_it():
     layout = curve.curve_layout(data, width=2000)
     assert layout.width == 2000 and layout.plot_right == pytest.approx(2000 - curve.MARGIN)
     assert layout.xs[-1] > 1500
+
+
+def test_many_personas_keep_distinct_colour_and_shape_pairs_and_the_legend_wraps():
+    ids = [f"p{i}" for i in range(12)]
+    journey = journey_from(a_map([{"id": "s", "name": "S", "touchpoints": [
+        touchpoint(f"t{k}", emotion=k % 3 - 1) for k in range(6)]}], personas=ids))
+    data = curve.curve_data(journey)
+    layout = curve.curve_layout(data)
+    root = parse(curve.curve_svg(journey))
+    pairs = set()
+    for group in root.iterfind(".//s:g[@class='cjm-points']", NS):
+        first = group[0]
+        pairs.add((first.get("fill"), first.tag, len(first.get("points", "").split())))
+    assert len(pairs) == 12
+    rows = {item.y for item in layout.legend}
+    assert len(rows) > 1
+    for item in layout.legend:
+        assert item.x + curve.LEGEND_SYMBOL + 6 + text_width(item.text, curve.FONT) <= layout.width - curve.MARGIN + 1e-6

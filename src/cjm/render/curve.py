@@ -294,7 +294,7 @@ def curve_layout(data: CurveData, *, column_x: list[float] | None = None, width:
                    for s, (x0, x1) in zip(data.stages, cols.stage_x))
 
     y = MARGIN
-    title_lines = tuple(wrap(_title(data), total - 2 * MARGIN, TITLE * BOLD, 2))
+    title_lines = tuple(wrap(chart_title(data), total - 2 * MARGIN, TITLE * BOLD, 2))
     y += len(title_lines) * TITLE * LINE + PAD
     legend, rows = _legend(data, total, y)
     y += rows * LEGEND_ROW + PAD
@@ -319,7 +319,7 @@ def _label(x: float, y: float, angle: float, lines: list[str]) -> Label:
     return Label(x, y, angle, tuple(lines), max(text_width(line, SMALL) for line in lines), SMALL)
 
 
-def _title(data: CurveData) -> str:
+def chart_title(data: CurveData) -> str:
     if data.persona is not None:
         name = next((s.name for s in data.series if s.persona == data.persona), data.persona)
         return f"{data.title}: emotion curve of {name}"

@@ -20,6 +20,7 @@ from cjm.render.curve import (
     Layout,
     LegendItem,
     Series,
+    chart_title,
     gutter_width,
 )
 from cjm.render.svg import SVG_NS, Element, el, marker, num, text_width
@@ -37,7 +38,7 @@ def draw(data: CurveData, layout: Layout, theme: Theme, prefix: str) -> str:
         "role": "img", "aria-labelledby": f"{prefix}-title {prefix}-desc", "class": "cjm-curve",
         "font-family": theme.font.replace(",", ", "), "font-size": SMALL,
     })
-    root.add(el("title", {"id": f"{prefix}-title"}, text=" ".join(layout.title_lines)))
+    root.add(el("title", {"id": f"{prefix}-title"}, text=chart_title(data)))
     root.add(el("desc", {"id": f"{prefix}-desc"}, text=describe(data)))
     root.add(el("rect", {"x": 0, "y": 0, "width": w, "height": h, "fill": theme.background}))
     _title(root, layout, theme)
