@@ -395,6 +395,7 @@ def test_an_empty_journey_still_renders():
     assert "No touchpoints in this map" in texts(root)
     root = parse(curve.render(journey_from(a_map([])), "svg"))
     assert root.get("role") == "img"
+    assert parse(curve.curve_svg(journey, column_x=[], width=300)).get("width") == "300"
 
 
 # --- columns fixed by a caller (the HTML journey map) --------------------------
