@@ -24,13 +24,13 @@ def _selectors(values: list[str] | None) -> tuple[str, ...] | None:
 
 
 def lint(
-    paths: list[Path] = typer.Argument(None, help="Map files, or folders searched for *.cjm.yaml / *.cjm.yml. Default: the current folder."),
+    paths: list[Path] = typer.Argument(None, metavar="PATH", help="Map files, or folders searched for *.cjm.yaml / *.cjm.yml. Default: the current folder."),
     format: Optional[ReportFormat] = typer.Option(None, "--format", "-f", help="Output format. Default: text; github when GITHUB_ACTIONS=true."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report to this file (atomically)."),
-    select: Optional[list[str]] = typer.Option(None, "--select", help="Only these rules (codes, prefixes, names, groups, ALL; comma-separated). Replaces the configuration's selection."),
-    extend_select: Optional[list[str]] = typer.Option(None, "--extend-select", help="Rules to add to the selection."),
-    ignore: Optional[list[str]] = typer.Option(None, "--ignore", help="Rules to turn off."),
-    config: Optional[Path] = typer.Option(None, "--config", help="Use this configuration file for every map instead of the nearest one (pyproject.toml: [tool.cjm.lint]; any other file: [lint])."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report to this file (atomically)."),
+    select: Optional[list[str]] = typer.Option(None, "--select", metavar="RULES", help="Only these rules (codes, prefixes, names, groups, ALL; comma-separated). Replaces the configuration's selection."),
+    extend_select: Optional[list[str]] = typer.Option(None, "--extend-select", metavar="RULES", help="Rules to add to the selection (comma-separated)."),
+    ignore: Optional[list[str]] = typer.Option(None, "--ignore", metavar="RULES", help="Rules to turn off (comma-separated)."),
+    config: Optional[Path] = typer.Option(None, "--config", metavar="FILE", help="Use this configuration file for every map instead of the nearest one (a pyproject.toml is read at its tool.cjm.lint table, any other file at its lint table)."),
     fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1. Default: error (or fail-on in the configuration)."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings (usage and configuration errors still exit 2)."),
     max_bytes: int = typer.Option(5 * 1024 * 1024, "--max-bytes", min=1, help="Refuse map files larger than this."),
