@@ -120,6 +120,9 @@ def _check_semicolons(text: str, line: int, offset: int) -> None:
 
 
 def _text(value: str, line: int, col: int, what: str, limit: int = MAX_TEXT) -> str:
+    """``value`` (starting at ``col``) decoded, whitespace collapsed, checked against the map's limits."""
+    col += len(value) - len(value.lstrip())
+    value = value.lstrip()
     decoded = " ".join(decode(value, line, col).split()) if value.strip() else ""
     if not decoded:
         if value.strip():  # only entity-coded spaces: keep one, a name cannot be empty
@@ -232,7 +235,7 @@ class _Parser:
         if lower == "journey":
             raise MermaidError(number, col, "a second 'journey': one file holds one diagram")
         if lower == "title" and text[len(word):len(word) + 1].isspace():
-            self.diagram.title = _text(text[len(word):], number, col + len(word) + 1, "the title")
+            self.diagram.title = _text(text[len(word):], number, col + len(word), "the title")
         elif lower == "title":
             raise MermaidError(number, col, "'title' needs the title after it, e.g. 'title Online checkout'")
         elif lower == "section":
@@ -249,7 +252,7 @@ class _Parser:
         if ":" in name:
             raise MermaidError(number, col + len(word) + name.index(":"), "a section name cannot contain ':'",
                                "write a colon in a name as #58;")
-        self.diagram.sections.append(Section(_text(name, number, col + len(word) + 1, "the section name")))
+        self.diagram.sections.append(Section(_text(name, number, col + len(word), "the section name")))
         self.no_emotion_next = False
 
     def _task(self, text: str, number: int, col: int) -> None:
@@ -272,7 +275,7 @@ class _Parser:
             for part in pieces[1].split(","):
                 if not part.strip():
                     raise MermaidError(number, at, "empty actor name between commas")
-                actors.append(_text(part, number, at + _indent(part), "the actor name"))
+                actors.append(_text(part, number, at, "the actor name"))
                 at += len(part) + 1
         if not self.diagram.sections:
             self.diagram.sections.append(Section("Journey"))
