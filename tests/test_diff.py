@@ -188,3 +188,23 @@ def test_rev_reports_changed_added_and_deleted_maps(tmp_path, monkeypatch):
     assert status == {"gone.cjm.yaml": "deleted", "kept.cjm.yaml": "changed", "new.cjm.yaml": "added"}
     bad_rev = runner.invoke(app, ["diff", "--rev", "no-such-rev"])
     assert bad_rev.exit_code == 2 and "unknown revision" in bad_rev.output
+
+
+def test_lint_findings_introduced_and_fixed(tmp_path):
+    old = write(tmp_path / "old.cjm.yaml", BASE)
+    worse = changed(lambda d: d["stages"][0]["touchpoints"][0].update(emotion=-2))
+    new = write(tmp_path / "new.cjm.yaml", worse)
+    result = runner.invoke(app, ["diff", str(old), str(new), "-f", "json"])
+    assert result.exit_code == 0, result.output
+    introduced = {f["code"] for f in json.loads(result.output)["maps"][0]["findings"] if f["kind"] == "introduced"}
+    assert "CJM204" in introduced  # a negative touchpoint with no opportunity planned
+    back = runner.invoke(app, ["diff", str(new), str(old), "-f", "json"])
+    fixed = {f["code"] for f in json.loads(back.output)["maps"][0]["findings"] if f["kind"] == "fixed"}
+    assert "CJM204" in fixed
+
+
+def test_bad_lint_configuration_is_a_usage_error(tmp_path):
+    (tmp_path / "cjm.toml").write_text("[lint]\nselect = ['CJM999']\n")
+    old = write(tmp_path / "old.cjm.yaml", BASE)
+    result = runner.invoke(app, ["diff", str(old), str(old)])
+    assert result.exit_code == 2 and "CJM999" in result.output

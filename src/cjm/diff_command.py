@@ -19,9 +19,13 @@ class DiffInputError(Exception):
 def _findings(loaded: LoadedMap, lint: bool) -> list:
     if not lint or loaded.journey is None:
         return []
+    from cjm.lint.config import ConfigError
     from cjm.lint.engine import lint_findings
 
-    return lint_findings(loaded)
+    try:
+        return lint_findings(loaded)
+    except ConfigError as exc:
+        raise DiffInputError(str(exc)) from None
 
 
 def _pairs_from_files(paths: list[Path]) -> list[tuple[str, LoadedMap | None, LoadedMap | None]]:
