@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -90,7 +91,7 @@ def good_map(map_id: str, *, imports: list[str] | None = None) -> str:
                 channel: email
                 medium: owned
                 online: true
-                emotion: 1
+                emotion: 0
                 evidence:
                   - {source: email analytics, kind: quantitative}
           - id: purchase
@@ -199,7 +200,6 @@ def test_hook_file_declares_both_hooks_for_map_files():
     assert set(hooks) == {"cjm-validate", "cjm-lint"}
     assert hooks["cjm-validate"]["entry"] == "cjm validate"
     assert hooks["cjm-lint"]["entry"] == "cjm lint"
-    import re
     for hook in hooks.values():
         assert hook["language"] == "python"
         pattern = re.compile(hook["files"])
@@ -215,6 +215,7 @@ def test_good_maps_pass_and_imports_resolve_from_files_not_passed(project: Path,
     lines = [line for line in output.splitlines() if line.startswith(("cjm validate", "cjm lint"))]
     assert len(lines) == 2 and all(line.endswith("Passed") for line in lines), output
     assert "CJM030" not in output
+    assert not re.search(r"\.cjm\.yaml:\d+:\d+", output), "the good maps should have no findings at all"
 
 
 def test_bad_map_fails_both_hooks_at_file_line_col(project: Path, head: str):
