@@ -237,10 +237,23 @@ def test_cli_rules_markdown():
     assert one.output == docs.rule_markdown(all_rules()["CJM501"], level=1)
 
 
-def test_cli_rules_by_group():
-    result = runner.invoke(app, ["rules", "flow"])
+def test_cli_rules_lists_and_documents_the_suppression_checks():
+    listing = runner.invoke(app, ["rules"])
+    assert "CJM090" in listing.output and "invalid-suppression" in listing.output
+    for key in ("CJM090", "unused-suppression"):
+        result = runner.invoke(app, ["rules", key])
+        assert result.exit_code == 0, result.output
+        assert "CJM090" in result.output and "silences nothing" in result.output
+
+
+@pytest.mark.parametrize("key", ["flow", "FLOW", "CJM4", "cjm40"])
+def test_cli_rules_by_group_or_prefix(key):
+    result = runner.invoke(app, ["rules", key])
     assert result.exit_code == 0
-    assert "CJM401" in result.output and "CJM101" not in result.output
+    assert "CJM401" in result.output and "CJM403" in result.output and "CJM101" not in result.output
+    markdown = runner.invoke(app, ["rules", key, "--markdown"])
+    assert [line for line in markdown.output.splitlines() if line.startswith("#### ")] == [
+        "#### CJM401 `unreachable-touchpoint`", "#### CJM402 `dead-end`", "#### CJM403 `backward-next`"]
 
 
 @pytest.mark.parametrize("key, suggestion", [("emotoin-drop", "emotion-drop"), ("CJM2O2", "CJM202"), ("zzz", None)])

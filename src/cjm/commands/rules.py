@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import sys
 from typing import Optional
 
@@ -9,37 +10,45 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
 def rules(
-    rule: Optional[str] = typer.Argument(None, help="A rule code (CJM202), name (emotion-drop) or group (emotion)."),
+    rule: Optional[str] = typer.Argument(None, help="A rule code (CJM202) or name (emotion-drop); a group (emotion) or code prefix (CJM2) lists those rules."),
     markdown: bool = typer.Option(False, "--markdown", help="Print Markdown, as in the README's rule reference."),
 ) -> None:
     """List the lint rules, or print one rule's documentation."""
     from cjm.commands.common import fail_usage
     from cjm.lint import docs
     from cjm.lint.registry import GROUPS, all_rules, rule_by_name_or_code
+    from cjm.lint.select import SUPPRESSION_CODES
 
     catalog = all_rules()
     if rule is None:
         if markdown:
             typer.echo(docs.reference_markdown(), nl=False)
         else:
-            _table(list(catalog.values()))
+            _table([*catalog.values(), *SUPPRESSION_CODES.values()])
         return
     key = rule.strip()
-    if key.lower() in GROUPS:
-        chosen = [r for r in catalog.values() if r.group == key.lower()]
+    if key.lower() in GROUPS or (re.fullmatch(r"CJM\d{1,2}", key.upper()) and any(c.startswith(key.upper()) for c in catalog)):
+        chosen = [r for r in catalog.values() if r.group == key.lower() or r.code.startswith(key.upper())]
         if markdown:
             typer.echo("\n".join(docs.rule_markdown(r) for r in chosen), nl=False)
         else:
-            _table(chosen, title=GROUPS[key.lower()])
+            _table(chosen, title=GROUPS.get(key.lower()))
         return
     found = rule_by_name_or_code(key)
-    if found is None:
-        fail_usage(f"unknown rule '{key}'{_did_you_mean(key, catalog, GROUPS)}; `cjm rules` lists them")
-    text = docs.rule_markdown(found, level=1)
+    check = next((c for c in SUPPRESSION_CODES.values() if key.upper() == c.code or key.lower() == c.name), None)
+    if found is None and check is None:
+        known = {**catalog, **SUPPRESSION_CODES}
+        fail_usage(f"unknown rule '{key}'{_did_you_mean(key, known, GROUPS)}; `cjm rules` lists them")
+    text = docs.rule_markdown(found, level=1) if found else _check_markdown(check)
     if markdown:
         typer.echo(text, nl=False)
     else:
         _print_markdown(text)
+
+
+def _check_markdown(check) -> str:
+    """A suppression check (CJM09x) documented like a rule; it belongs to no group."""
+    return f"# {check.code} `{check.name}`\n\nSeverity `{check.severity.value}`\n\n{check.summary}\n\n{check.doc}\n"
 
 
 def _did_you_mean(key: str, catalog: dict, groups: dict) -> str:
@@ -71,7 +80,7 @@ def _table(chosen: list, title: str | None = None) -> None:
         table.add_column(column, overflow="fold", no_wrap=column != "summary")
     for rule in chosen:
         severity = rule.severity.value
-        table.add_row(Text(rule.code), Text(rule.name), Text(rule.group),
+        table.add_row(Text(rule.code), Text(rule.name), Text(rule.group or "suppression"),
                       Text(severity, style=SEVERITY_STYLE[severity]),
                       Text(rule.summary + ("" if rule.default_enabled else " (off by default)")))
     _console().print(table)
