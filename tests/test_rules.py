@@ -166,6 +166,23 @@ def test_channel_vocabulary():
     assert ", ".join(KNOWN_CHANNELS) in unknown_doc
 
 
+def test_imported_personas_point_at_the_imports_key(tmp_path):
+    (tmp_path / "cjm.toml").write_text("")
+    (tmp_path / "people.cjm.yaml").write_text(
+        "cjm: 1\nid: people\ntitle: People\npersonas:\n  - {id: walter, name: Walter, channels: [store]}\n")
+    (tmp_path / "map.cjm.yaml").write_text(
+        "cjm: 1\nid: branch\ntitle: Branch\nimports: [people.cjm.yaml]\npersonas:\n  - {id: amira, name: Amira}\n"
+        "stages:\n  - id: open\n    name: Open\n    touchpoints:\n      - {id: form, name: Form, channel: web, personas: [walter]}\n")
+    loaded = read_map(tmp_path / "map.cjm.yaml")
+    assert loaded.valid, [d.message for d in loaded.diagnostics]
+    rules = all_rules()
+    mismatch = run_rules(loaded, [rules["CJM107"]()])
+    assert [(d.line, d.col) for d in mismatch] == [(4, 1)]
+    assert "persona 'walter' uses offline channel 'store'" in mismatch[0].message
+    # Only the map's own personas must be served; an imported one may be used or not.
+    assert [d.message for d in run_rules(loaded, [rules["CJM103"]()])] == ["persona 'amira' is served by no touchpoint"]
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "examples").rglob("*.cjm.yaml")), ids=lambda p: p.name)
 def test_rules_run_on_the_examples(path):
     loaded = read_map(path)
