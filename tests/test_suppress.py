@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cjm.diagnostics import Diagnostic
 from cjm.lint.engine import Linter
@@ -211,3 +213,51 @@ def test_comment_after_a_block_scalar_indicator_is_a_comment(project: Path) -> N
 ])
 def test_comment_column(line: str, col: int | None) -> None:
     assert comment_column(line) == col
+
+
+RICH_MAP = MAP.replace("title: Shop\n", (
+    "title: 'Shop # not a comment'\n"
+    "description: |\n"
+    "  Text with # cjm: disable=CJM191 inside a block scalar\n"
+    "  and more\n"
+)).replace("name: Cart\n", 'name: "Cart: it\'s # here"\n')
+CODE_POOL = ["CJM191", "CJM291", "flagged-touchpoint", "CJM192", "CJM999", "CJM010", "CJM090", "nonsense"]
+
+
+def _with_comment(text: str, line: int, own_line: bool, kind: str, codes: list[str]) -> tuple[str, int]:
+    lines = text.splitlines()
+    comment = f"# cjm: {kind}={','.join(codes)}"
+    if own_line:
+        lines.insert(line - 1, comment)
+        return "\n".join(lines) + "\n", line
+    lines[line - 1] += "  " + comment
+    return "\n".join(lines) + "\n", line
+
+
+def test_rich_map_baseline(project: Path) -> None:
+    assert found(lint_text(project, RICH_MAP)) == [("CJM191", HOME_LINE + 3), ("CJM291", CART_EMOTION_LINE + 3)]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    line=st.integers(min_value=1, max_value=RICH_MAP.count("\n")),
+    own_line=st.booleans(),
+    kind=st.sampled_from(["disable", "disable-file"]),
+    codes=st.lists(st.sampled_from(CODE_POOL), min_size=1, max_size=3),
+)
+def test_any_suppression_anywhere_never_crashes_or_adds_findings(project: Path, line: int, own_line: bool,
+                                                                  kind: str, codes: list[str]) -> None:
+    baseline = {(d.code, d.message) for d in lint_text(project, RICH_MAP)}
+    text, comment_line = _with_comment(RICH_MAP, line, own_line, kind, codes)
+    path = write(project, "shop.cjm.yaml", text)
+    loaded = read_map(path)
+    if not loaded.valid:  # a comment inside a block scalar's text changes nothing, but one may end it
+        return
+    linter = Linter()
+    diags = linter.lint_map(loaded, linter.settings_for(path))
+    rule_findings = {(d.code, d.message) for d in diags if d.code not in ("CJM090", "CJM091")}
+    assert rule_findings <= baseline
+    inside_block = 5 <= comment_line <= 6 and not own_line  # RICH_MAP's block scalar text
+    for diag in diags:
+        if diag.code in ("CJM090", "CJM091"):
+            assert diag.line == comment_line and not inside_block

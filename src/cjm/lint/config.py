@@ -62,7 +62,7 @@ class LintConfig:
         """Selectors that ``per-file-ignores`` turns off for this map."""
         if not self.per_file_ignores:
             return ()
-        relative = Path(os.path.relpath(map_path.resolve(), self.folder)).as_posix()
+        relative = Path(os.path.relpath(os.path.abspath(map_path), self.folder)).as_posix()
         out: list[str] = []
         for pattern, selectors in self.per_file_ignores:
             if glob_matches(pattern, relative):
@@ -221,7 +221,7 @@ class _Reader:
         )
         config = LintConfig(
             file=self.file,
-            folder=self.file.resolve().parent,
+            folder=Path(os.path.abspath(self.file)).parent,
             selection=selection,
             severity=self.severity(table["severity"]) if "severity" in table else {},
             options=self.options(table["options"]) if "options" in table else {},
@@ -290,7 +290,7 @@ def load_explicit(path: Path, codes: Mapping[str, CodeInfo]) -> LintConfig:
     """``--config FILE``: a pyproject.toml is read at [tool.cjm.lint], any other file at [lint]."""
     if not path.is_file():
         raise ConfigError([ConfigProblem(_display(path), None, None, "configuration file not found")])
-    return load_config(path, codes) or LintConfig(file=path, folder=path.resolve().parent)
+    return load_config(path, codes) or LintConfig(file=path, folder=Path(os.path.abspath(path)).parent)
 
 
 class ConfigFinder:
@@ -305,7 +305,8 @@ class ConfigFinder:
     def for_map(self, map_path: Path) -> LintConfig:
         if self.explicit is not None:
             return self.explicit
-        start = map_path.resolve().parent
+        # The folders the map appears in, as named (a symlinked map uses the configuration beside the link).
+        start = Path(os.path.abspath(map_path)).parent
         visited: list[Path] = []
         found = self.default
         for folder in (start, *start.parents):

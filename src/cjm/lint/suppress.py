@@ -24,6 +24,7 @@ from cjm.lint.select import INVALID_SUPPRESSION, SUPPRESSION_CODES, UNUSED_SUPPR
 _DIRECTIVE = re.compile(r"(?:^|;)\s*cjm:\s*")
 _BODY = re.compile(r"(?P<kind>disable-file|disable)\s*=\s*(?P<codes>[^\s,]+(?:[ \t]*,[ \t]*[^\s,]+)*)")
 _TOKEN = re.compile(r"[^\s,]+")
+_MAYBE = re.compile(r"#.*cjm:")
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def comment_column(text: str, start: int = 0, stop: int | None = None) -> int | 
 
 def _comments(source: SourceMap) -> Iterable[tuple[int, int, str]]:
     """(line, 0-based column of '#', comment text) for each comment that may hold a directive."""
-    candidates = [n for n, text in enumerate(source.lines, 1) if "cjm:" in text and "#" in text]
+    candidates = [n for n, text in enumerate(source.lines, 1) if "cjm:" in text and _MAYBE.search(text)]
     if not candidates:
         return
     inside = _multiline_scalars(source.spans, source.lines)
@@ -219,7 +220,8 @@ def read_suppressions(source: SourceMap, file: str, codes: Mapping[str, CodeInfo
                 out.problems.append(_problem(file, source, line, col, f"unknown rule '{word}' in suppression{suggestion(word, rules_only, groups=False)}"))
             else:
                 pending.append((line, col, word, code, target))
-    scopes = _elements_on({t for *_, t in pending if t is not None}, source.spans)
+    targets = {t for *_, t in pending if t is not None}
+    scopes = _elements_on(targets, source.spans) if targets else {}
     for line, col, word, code, target in pending:
         if target is None:
             out.entries.append(Suppression(code, word, line, col, None))
