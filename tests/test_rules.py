@@ -137,6 +137,14 @@ def test_options_are_checked():
         all_rules()["CJM501"](max_age_days=1.5)
     with pytest.raises(ValueError, match="'stage' or 'touchpoint'"):
         all_rules()["CJM305"](scope="map")
+    with pytest.raises(ValueError, match="finite"):
+        drop(threshold=float("nan"))
+    with pytest.raises(ValueError, match="more than 0"):
+        drop(threshold=0)
+    with pytest.raises(ValueError, match="0 or more"):
+        all_rules()["CJM304"](margin=-0.1)
+    with pytest.raises(ValueError, match="0 or more"):
+        all_rules()["CJM501"](max_age_days=-1)
 
 
 def test_today_reads_cjm_today(monkeypatch):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import inspect
+import math
 import os
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator
@@ -61,6 +62,14 @@ class Rule:
         for key, value in options.items():
             _check_option_type(self.code, key, value, self.options[key])
         self.config = {**self.options, **options}
+        self.check_options()
+
+    def check_options(self) -> None:
+        """Checks beyond an option's type (ranges, choices); a rule overrides it and calls ``require``."""
+
+    def require(self, key: str, ok: bool, what: str) -> None:
+        if not ok:
+            raise ValueError(f"option {key} of {self.code} must be {what}, got {self.config[key]!r}")
 
     def check(self, journey: Journey) -> Iterator[Finding]:
         raise NotImplementedError
@@ -77,6 +86,8 @@ def _check_option_type(code: str, key: str, value: Any, default: Any) -> None:
     ok = isinstance(value, wanted) and not (isinstance(value, bool) and wanted is not bool)
     if wanted is float and isinstance(value, int) and not isinstance(value, bool):
         ok = True
+    if ok and wanted is float and not math.isfinite(value):
+        raise ValueError(f"option {key} of {code} must be a finite number, got {value!r}")
     if not ok:
         names = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
         raise ValueError(f"option {key} of {code} must be {names.get(wanted, wanted.__name__)}, got {value!r}")

@@ -137,6 +137,9 @@ class EmotionDrop(Rule):
     options = {"threshold": 2.0}
     option_help = {"threshold": "the fall in points (on the -2..+2 scale) that counts as sharp"}
 
+    def check_options(self) -> None:
+        self.require("threshold", 0 < self.config["threshold"] <= 4, "more than 0 and at most 4 (the whole scale)")
+
     def check(self, journey: Journey) -> Iterator[Finding]:
         threshold = float(self.config["threshold"])
         drops: dict[tuple, list[str | None]] = {}

@@ -219,6 +219,9 @@ class MetricMissesTarget(Rule):
     option_help = {"margin": "how far short of the target, relative to it, is tolerated (0.1 = 10%)"}
     hint = "plan `opportunities` here, or revisit the target"
 
+    def check_options(self) -> None:
+        self.require("margin", self.config["margin"] >= 0, "0 or more")
+
     def check(self, journey: Journey) -> Iterator[Finding]:
         margin = float(self.config["margin"])
         for step in journey.steps:
@@ -281,10 +284,8 @@ class EmotionWithoutEvidence(Rule):
     option_help = {"scope": "`stage`: one finding per stage with no evidence at all; `touchpoint`: one per touchpoint"}
     hint = "add `evidence`: the survey, analytics or interviews the emotions come from"
 
-    def __init__(self, **options):
-        super().__init__(**options)
-        if self.config["scope"] not in ("stage", "touchpoint"):
-            raise ValueError(f"option scope of {self.code} must be 'stage' or 'touchpoint', got {self.config['scope']!r}")
+    def check_options(self) -> None:
+        self.require("scope", self.config["scope"] in ("stage", "touchpoint"), "'stage' or 'touchpoint'")
 
     def check(self, journey: Journey) -> Iterator[Finding]:
         if self.config["scope"] == "touchpoint":

@@ -44,6 +44,9 @@ class ReviewOverdue(Rule):
     options = {"max_age_days": 183}
     option_help = {"max_age_days": "how many days after `reviewed` the map is due for review"}
 
+    def check_options(self) -> None:
+        self.require("max_age_days", self.config["max_age_days"] >= 0, "0 or more")
+
     def check(self, journey: Journey) -> Iterator[Finding]:
         reviewed = journey.map.reviewed
         if reviewed is None:
