@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench graphviz clean schema
+.PHONY: setup demo test bench graphviz chromium clean schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,19 @@ setup: $(STAMP) graphviz
 demo: setup
 	$(BIN)/cjm validate examples
 
-test: setup
+# the browser tests drive Debian's chromium with Playwright; without it they skip and say why
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium with apt-get (for the browser tests)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "could not install chromium; the browser tests will be skipped"; \
+	  else \
+	    echo "chromium is missing, so the browser tests will be skipped; install it with: sudo apt-get install chromium"; \
+	  fi; \
+	fi
+
+test: setup chromium
 	$(BIN)/python -m pytest -q -n 2
 
 bench: setup

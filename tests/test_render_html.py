@@ -281,7 +281,7 @@ stages:
 
 
 def test_header_objectives_personas_and_stale_review(monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    monkeypatch.setenv("CJM_TODAY", "2026-01-01")
     journey = journey_of(next(p for p in EXAMPLES if "saas" in p.name))
     text = Page(html_page(journey)).text
     assert journey.map.title in text and journey.map.owner in text
@@ -291,7 +291,7 @@ def test_header_objectives_personas_and_stale_review(monkeypatch):
     assert "9% 14%" in text  # baseline and target of the first objective
     for persona in journey.personas:
         assert persona.name in text and persona.goals[0] in text
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1830297600")  # 2028-01-01
+    monkeypatch.setenv("CJM_TODAY", "2028-01-01")
     assert "stale: older than 183 days" in Page(html_page(journey)).text
 
 

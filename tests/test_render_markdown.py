@@ -100,7 +100,7 @@ def test_hostile_map_report_has_only_our_structure():
 
 
 def test_header_facts_objectives_and_stale_review(monkeypatch):
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01
+    monkeypatch.setenv("CJM_TODAY", "2026-01-01")
     journey = load_journey(b"""
 cjm: 1
 id: m
@@ -115,7 +115,7 @@ stages: []
     assert text.startswith("# Checkout\n\nFirst paragraph.\n\nSecond one.\n\n- **Owner:** Web team\n")
     assert "- **Last review:** \u26a0 2025-03-01 (306 days ago; stale: older than 183 days)" in text
     assert "| Sell more | conversion | 2.1% | 2.8% | 2026-06-30 |" in text
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1743465600")  # 2025-04-01
+    monkeypatch.setenv("CJM_TODAY", "2025-04-01")
     assert "- **Last review:** 2025-03-01 (31 days ago)\n" in report(journey)
 
 
@@ -165,3 +165,16 @@ def test_persona_view_and_unknown_persona():
     assert text.count("\n- **") == 5  # owner, review, counts, persona view + one persona card
     with pytest.raises(RenderError, match="no persona 'zz'"):
         report(journey, "zz")
+
+
+def test_today_comes_from_cjm_today_then_source_date_epoch(monkeypatch):
+    from cjm.render.mapfacts import today
+
+    monkeypatch.delenv("CJM_TODAY", raising=False)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    assert today().isoformat() == "2026-01-01"
+    monkeypatch.setenv("CJM_TODAY", "2027-02-03")
+    assert today().isoformat() == "2027-02-03"
+    monkeypatch.setenv("CJM_TODAY", "soon")
+    with pytest.raises(RenderError, match="CJM_TODAY"):
+        today()

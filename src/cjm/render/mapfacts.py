@@ -1,7 +1,8 @@
 """Facts the map views (HTML, Markdown, Mermaid) state the same way: review age, metric status, numbers.
 
-"Today" is the day of rendering, or ``SOURCE_DATE_EPOCH`` when set, so a build can be reproduced
-byte for byte; nothing else in the output depends on the clock.
+"Today" is ``CJM_TODAY`` (YYYY-MM-DD) when set, as for ``cjm lint``, else the day of
+``SOURCE_DATE_EPOCH`` when set, else the system date: a build can be reproduced byte for byte, and
+nothing else in the output depends on the clock.
 """
 
 from __future__ import annotations
@@ -18,6 +19,13 @@ STALE_AFTER_DAYS = 183  # about six months: maps are living documents, reviewed 
 
 
 def today() -> dt.date:
+    if os.environ.get("CJM_TODAY", "").strip():
+        from cjm.lint.registry import today as lint_today
+
+        try:
+            return lint_today()
+        except ValueError as exc:
+            raise RenderError(str(exc)) from None
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
