@@ -306,6 +306,8 @@ def test_fail_on_from_configuration_and_cli_precedence(project: Path) -> None:
      "cjm.toml:2:13: option threshold of CJM291 must be a number, got 'high'"),
     ('[lint.options.CJM999]\nthreshold = 1\n',
      "cjm.toml:1:15: options for unknown rule 'CJM999'"),
+    ('[lint.options.unused-suppression]\nx = 1\n',
+     "cjm.toml:1:15: CJM090 (unused-suppression) has no options"),
     ('[lint]\nfail-on = "warnings"\n',
      "cjm.toml:2:11: 'fail-on' must be one of error, warning, info; got 'warnings'"),
     ('[lint]\nignore = ["CJM010"]\n',

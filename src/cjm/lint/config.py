@@ -170,8 +170,11 @@ class _Reader:
         out: dict[str, dict[str, Any]] = {}
         for key, given in raw.items():
             code = code_for(key, self.codes)
-            if code is None or code not in rules:
-                self.problem(("options", key), f"options for unknown rule '{key}'{suggestion(key, self.codes)}")
+            if code is None:
+                self.problem(("options", key), f"options for unknown rule '{key}'{suggestion(key, self.codes, groups=False)}")
+                continue
+            if code not in rules:
+                self.problem(("options", key), f"{code} ({self.codes[code].name}) has no options")
                 continue
             if not isinstance(given, dict):
                 self.problem(("options", key), f"options of {code} must be a table of option = value", value=True)
