@@ -12,7 +12,7 @@ import difflib
 from typing import Any, Collection, Iterable, Iterator
 
 from cjm.diagnostics import Diagnostic, Path, SourceMap, diagnostic_at
-from cjm.model import JourneyMap, Persona
+from cjm.model import LABELLED_KEYS, JourneyMap, Persona
 
 EMOTION_FIELDS = ("emotion", "target_emotion")
 
@@ -122,7 +122,7 @@ def check_data(data: dict, imported: list[Persona] | None, source: SourceMap, fi
                     checker.unknown(path, "persona", ref, persona_ids)
             for field in EMOTION_FIELDS:
                 value = touchpoint.get(field)
-                if isinstance(value, dict) and "score" not in value:  # per-persona scores
+                if isinstance(value, dict) and not LABELLED_KEYS & value.keys():  # per-persona scores
                     for ref in value:
                         if ref not in persona_ids:
                             checker.unknown((*base, field, ref), "persona", ref, persona_ids, at_key=True)

@@ -39,6 +39,7 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\
 SYNTAX_HINTS = (
     ("mapping values are not allowed", "put text that contains ': ' in quotes"),
     ("cannot start any token", "indent with spaces; YAML does not allow tabs here"),
+    ("tab character", "indent with spaces; YAML does not allow tabs here"),
     ("did not find expected key", "check the indentation of this line against the lines above"),
     ("did not find expected '-' indicator", "check the indentation of this list item"),
     ("unknown escape character", "in double quotes a backslash starts an escape; use single quotes or '\\\\'"),
@@ -192,7 +193,7 @@ class _Builder:
             if self.nodes > self.limits.max_nodes:
                 self.count(start, 0)
             value = event.value
-            if event.style is None and value in NULLS:
+            if not event.style and value in NULLS:  # plain style: None from PyYAML's parser, '' from libyaml's
                 value = None
             elif CONTROL_CHARS.search(value):
                 char = CONTROL_CHARS.search(value).group()
@@ -232,9 +233,21 @@ class _Builder:
         # stream start/end and document end carry nothing
 
 
+def _wide_encoding(raw: bytes) -> str | None:
+    """UTF-16 or UTF-32, told by the byte order mark or by the NUL bytes around ASCII text."""
+    for bom, name in ((b"\x00\x00\xfe\xff", "UTF-32"), (b"\xff\xfe\x00\x00", "UTF-32"),
+                      (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16")):
+        if raw.startswith(bom):
+            return name
+    if len(raw) >= 4 and (raw[0] == 0) != (raw[1] == 0):  # a map starts with ASCII
+        return "UTF-16 or UTF-32"
+    return None
+
+
 def _decode(raw: bytes, file: str) -> str:
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise LoadError(Diagnostic("CJM004", "bad-encoding", "the file is UTF-16; save it as UTF-8", file,
+    wide = _wide_encoding(raw)
+    if wide:
+        raise LoadError(Diagnostic("CJM004", "bad-encoding", f"the file is {wide}; save it as UTF-8", file,
                                    hint="maps are read as UTF-8"))
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]

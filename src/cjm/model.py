@@ -194,9 +194,12 @@ class LabelledEmotion(Model):
     label: Text | None = Field(None, description="A word for the feeling, e.g. `relieved`.")
 
 
+LABELLED_KEYS = frozenset({"score", "label"})  # a mapping with these is a labelled emotion, not per persona
+
+
 def _emotion_kind(value: Any) -> str:
     if isinstance(value, dict):
-        return "labelled" if "score" in value else "per_persona"
+        return "labelled" if LABELLED_KEYS & value.keys() else "per_persona"
     if isinstance(value, LabelledEmotion):
         return "labelled"
     return "number"

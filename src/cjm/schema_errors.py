@@ -171,7 +171,8 @@ def message_for(error: dict, model: type[BaseModel]) -> tuple[str, str | None]:
     elif kind == "enum":
         choices = _choices(error)
         message = f"expected one of {', '.join(choices)}"
-        close = difflib.get_close_matches(str(value), choices, n=1) if isinstance(value, str) else []
+        close = [c for c in choices if isinstance(value, str) and value and c.startswith(value.lower())]
+        close = close or (difflib.get_close_matches(str(value), choices, n=1) if isinstance(value, str) else [])
         hint = f"did you mean '{close[0]}'?" if close else None
     elif kind in {"greater_than_equal", "greater_than"}:
         message = f"must be at least {ctx.get('ge', ctx.get('gt'))}"

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from cjm.commands.common import EXIT_FINDINGS, EXIT_OK, emit_report, find_maps
+from cjm.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, emit_report, find_maps
 
 
 class ValidateFormat(str, Enum):
@@ -34,4 +34,6 @@ def validate(
         invalid_files=[m.file for m in loaded if not m.valid],
     )
     emit_report(report, format.value, output)
+    if any(d.code == "CJM000" for d in report.diagnostics):
+        raise typer.Exit(EXIT_USAGE)  # a named file could not be read at all
     raise typer.Exit(EXIT_FINDINGS if report.invalid_files else EXIT_OK)

@@ -1,0 +1,316 @@
+"""The loader: YAML bytes -> plain data + source map, and everything it refuses, at exact positions."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from cjm.diagnostics import Position
+from cjm.load import Limits, parse_text
+from map_testing import HEAD, only, parse, problems, small_map, validate
+
+needs_libyaml = pytest.mark.skipif(not yaml.__with_libyaml__, reason="positions of libyaml's own errors")
+
+
+# -- what it builds ------------------------------------------------------------------------------
+
+def test_every_scalar_stays_text_and_empty_values_are_none():
+    parsed = parse("""
+        cjm: 1
+        a: no
+        b: 012
+        c: 1:20
+        d: 2026-03-31
+        e: ~
+        f:
+        g: null
+        h: ''
+        i: "~"
+        j: 1.10
+    """)
+    assert parsed.ok
+    assert parsed.data == {"cjm": "1", "a": "no", "b": "012", "c": "1:20", "d": "2026-03-31", "e": None,
+                           "f": None, "g": None, "h": "", "i": "~", "j": "1.10"}
+
+
+def test_source_map_has_key_and_value_spans_one_based():
+    parsed = parse("""
+        cjm: 1
+        stages:
+          - id: s
+            touchpoints: [{id: t}]
+    """)
+    spans = parsed.source.spans
+    assert spans[("cjm",)].key == Position(1, 1)
+    assert spans[("cjm",)].start == Position(1, 6)
+    assert spans[("stages", 0)].start == Position(3, 5)
+    assert spans[("stages", 0, "id")].key == Position(3, 5)
+    assert spans[("stages", 0, "id")].start == Position(3, 9)
+    assert spans[("stages", 0, "touchpoints", 0, "id")].key == Position(4, 20)
+    assert spans[("stages", 0, "touchpoints", 0, "id")].start == Position(4, 24)
+    assert spans[("stages", 0, "touchpoints", 0, "id")].end == Position(4, 25)
+
+
+def test_utf8_bom_and_crlf_are_accepted():
+    parsed = parse(b"\xef\xbb\xbfcjm: 1\r\nid: m\r\ntitle: T\r\n")
+    assert parsed.ok and parsed.data == {"cjm": "1", "id": "m", "title": "T"}
+    assert parsed.source.spans[("title",)].start == Position(3, 8)
+
+
+def test_small_anchors_and_aliases_still_work():
+    loaded = validate(small_map("""
+        stages:
+          - id: s
+            name: S
+            touchpoints:
+              - id: a
+                name: A
+                pains: &usual [Slow page, Hidden costs]
+              - id: b
+                name: B
+                pains: *usual
+    """))
+    assert loaded.valid, problems(loaded)
+    first, second = loaded.journey.stages[0].touchpoints
+    assert first.pains == second.pains == ["Slow page", "Hidden costs"]
+
+
+# -- YAML syntax ---------------------------------------------------------------------------------
+
+@needs_libyaml
+def test_unclosed_flow_sequence_points_at_the_end_and_names_where_it_opened():
+    diag = only(parse(HEAD + "pains: [slow\n"))
+    assert (diag.code, diag.name) == ("CJM001", "yaml-syntax")
+    assert (diag.line, diag.col) == (4, 13)  # the end of the file, clamped to the last line
+    assert diag.message == "did not find expected ',' or ']'"
+    assert diag.hint == "while parsing a flow sequence that starts at line 4, column 8"
+    assert diag.source_line == "pains: [slow"
+
+
+@needs_libyaml
+def test_colon_in_plain_text_hints_at_quotes():
+    diag = only(parse(HEAD + "owner: Sales: north\n"))
+    assert (diag.code, diag.line, diag.col) == ("CJM001", 4, 13)
+    assert diag.message == "mapping values are not allowed in this context"
+    assert "quotes" in diag.hint
+
+
+@needs_libyaml
+def test_tab_indentation_hints_at_spaces():
+    diag = only(parse(HEAD + "stages:\n\t- id: s\n"))
+    assert (diag.code, diag.line, diag.col) == ("CJM001", 5, 1)
+    assert "spaces" in diag.hint
+
+
+@needs_libyaml
+def test_unterminated_quote():
+    diag = only(parse(HEAD + 'owner: "Sales\n'))
+    assert (diag.code, diag.line, diag.col) == ("CJM001", 4, 14)
+    assert "quoted scalar that starts at line 4, column 8" in diag.hint
+
+
+# -- YAML features a map never needs ------------------------------------------------------------
+
+def test_duplicate_key_at_top_level():
+    diag = only(parse(HEAD + "title: Again\n"))
+    assert (diag.code, diag.name, diag.line, diag.col) == ("CJM002", "duplicate-key", 4, 1)
+    assert diag.message.startswith("duplicate key 'title' (first defined at line 3)")
+    assert diag.path == ("title",)
+
+
+def test_duplicate_key_nested_and_quoted():
+    parsed = parse(small_map("""
+        stages:
+          - id: s
+            name: S
+            "name": T
+            touchpoints:
+              - {id: t, name: A, 'id': u}
+    """))
+    assert problems(parsed) == [("CJM002", 7, 5), ("CJM002", 9, 26)]
+    assert {d.path for d in parsed.diagnostics} == {("stages", 0, "name"), ("stages", 0, "touchpoints", 0, "id")}
+    assert parsed.data is not None and not parsed.ok
+
+
+def test_duplicate_keys_are_all_reported_in_one_run():
+    parsed = parse("cjm: 1\ncjm: 1\nid: a\nid: b\n")
+    assert problems(parsed) == [("CJM002", 2, 1), ("CJM002", 4, 1)]
+
+
+@pytest.mark.parametrize("text, line, col", [
+    ("cjm: 1\n? [a, b]\n: 1\n", 2, 3),
+    ("cjm: 1\n? {a: b}\n: 1\n", 2, 3),
+    ("cjm: 1\nx: {[a]: 1}\n", 2, 5),
+])
+def test_non_scalar_keys(text, line, col):
+    diag = only(parse(text))
+    assert (diag.code, diag.line, diag.col) == ("CJM002", line, col)
+    assert "keys must be plain text" in diag.message
+
+
+def test_merge_keys():
+    diag = only(parse(HEAD + "base: &b {owner: x}\nextra:\n  <<: *b\n"))
+    assert (diag.code, diag.line, diag.col) == ("CJM002", 6, 3)
+    assert "merge keys" in diag.message
+
+
+@pytest.mark.parametrize("value, tag", [
+    ("!!str m", "tag:yaml.org,2002:str"),
+    ("!!python/object:os.system m", "tag:yaml.org,2002:python/object:os.system"),
+    ("!!python/object/apply:os.system [echo hi]", "tag:yaml.org,2002:python/object/apply:os.system"),
+    ("!local m", "!local"),
+    ("!!map {a: b}", "tag:yaml.org,2002:map"),
+])
+def test_explicit_tags(value, tag):
+    diag = only(parse(f"cjm: 1\nid: {value}\n"))
+    assert (diag.code, diag.line, diag.col) == ("CJM002", 2, 5)
+    assert diag.message == f"explicit YAML tag '{tag}' is not allowed in a map"
+
+
+def test_multiple_documents():
+    diag = only(parse(HEAD + "---\ncjm: 1\n"))
+    assert (diag.code, diag.line, diag.col) == ("CJM002", 4, 1)
+    assert "one YAML document" in diag.message
+
+
+def test_explicit_single_document_is_fine():
+    assert parse("---\n" + HEAD + "...\n").ok
+
+
+@pytest.mark.parametrize("text", ["- a\n- b\n", "just text\n", "[1, 2]\n"])
+def test_top_level_must_be_a_mapping(text):
+    diag = only(parse(text))
+    assert (diag.code, diag.line, diag.col) == ("CJM010", 1, 1)
+    assert diag.message == "the top level of a map must be a mapping (key: value)"
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "\n\n", "~\n"])
+def test_empty_file(text):
+    diag = only(parse(text))
+    assert (diag.code, diag.line, diag.col) == ("CJM010", 1, 1)
+    assert "holds no map" in diag.message
+
+
+def test_alias_to_an_unknown_anchor():
+    diag = only(parse(HEAD + "owner: *nobody\n"))
+    assert (diag.code, diag.line, diag.col) == ("CJM001", 4, 8)
+
+
+# -- limits --------------------------------------------------------------------------------------
+
+def test_size_limit():
+    diag = only(parse(HEAD + "owner: " + "x" * 200 + "\n", Limits(max_bytes=100)))
+    assert (diag.code, diag.name, diag.line, diag.col) == ("CJM003", "input-limit", 1, 1)
+    assert "over 100 bytes" in diag.message and "--max-bytes" in diag.hint
+
+
+def test_node_limit():
+    items = ", ".join(f"p{i}" for i in range(60))
+    diag = only(parse(HEAD + f"pains: [{items}]\n", Limits(max_nodes=50)))
+    assert (diag.code, diag.line) == ("CJM003", 4)
+    # 8 nodes before the list (the mapping, its keys and values), the list itself, then p0...: p41 is node 51
+    assert diag.col == diag.source_line.index("p41") + 1
+    assert "50 YAML nodes" in diag.message
+
+
+@pytest.mark.parametrize("levels", [100, 10_000, 100_000])
+def test_deep_flow_nesting_is_refused(levels):
+    parsed = parse(HEAD + "pains: " + "[" * levels + "]" * levels + "\n")
+    diag = only(parsed)
+    assert (diag.code, diag.line, diag.col) == ("CJM003", 4, 8 + 63)  # the 64th '[' opens level 65
+    assert diag.message == "nesting deeper than 64 levels"
+
+
+def test_deep_block_nesting_is_refused():
+    lines = [f"{'  ' * i}k{i}:" for i in range(80)]
+    diag = only(parse(HEAD + "\n".join(lines) + " x\n"))
+    assert (diag.code, diag.line, diag.col) == ("CJM003", 4 + 64, 1 + 2 * 64)
+
+
+def test_nesting_within_the_limit_is_fine():
+    assert parse(HEAD + "x: " + "[" * 60 + "]" * 60 + "\n").ok
+
+
+def test_billion_laughs_is_refused_early():
+    lines = ['lol: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]" for i in range(1, 10)]
+    parsed = parse(HEAD + "\n".join(lines) + "\n")
+    diag = only(parsed)
+    assert (diag.code, diag.name) == ("CJM003", "input-limit")
+    assert diag.line == 9  # a5 expands to 9**6 = 531,441 nodes, the first over 500,000
+    assert "anchors and aliases count once per use" in diag.hint
+    assert parsed.data is None
+
+
+# -- characters and encodings ---------------------------------------------------------------------
+
+def test_raw_control_character():
+    diag = only(parse(HEAD.encode() + b"owner: Sal\x07es\n"))
+    assert (diag.code, diag.name, diag.line, diag.col) == ("CJM004", "bad-character", 4, 11)
+    assert "U+0007" in diag.message
+
+
+@pytest.mark.parametrize("escaped, code_point", [(r"\0", "U+0000"), (r"\x07", "U+0007"), (r"\e", "U+001B"), (r"\uFFFE", "U+FFFE")])
+def test_control_character_written_as_an_escape(escaped, code_point):
+    diag = only(parse(HEAD + f'owner: "Sal{escaped}es"\n'))
+    assert (diag.code, diag.line, diag.col) == ("CJM004", 4, 8)  # the quoted scalar
+    assert code_point in diag.message
+
+
+@needs_libyaml
+def test_lone_surrogate_escape():
+    diag = only(parse(HEAD + 'owner: "a\\ud800b"\n'))
+    assert (diag.code, diag.line, diag.col) == ("CJM001", 4, 12)
+    assert "escape" in diag.message
+
+
+def test_lone_surrogate_is_refused_whichever_parser_reads_it():
+    parsed = parse(HEAD + 'owner: "a\\ud800b"\n')
+    assert parsed.data is None and only(parsed).code in {"CJM001", "CJM004"}
+
+
+def test_invalid_utf8():
+    diag = only(parse(HEAD.encode() + b"owner: caf\xe9 team\n"))
+    assert (diag.code, diag.name, diag.line, diag.col) == ("CJM004", "bad-encoding", 4, 11)
+    assert diag.message == "invalid UTF-8 byte 0xe9"
+    assert diag.source_line == "owner: caf\ufffd team"
+
+
+@pytest.mark.parametrize("raw, name", [
+    (b"\xff\xfe" + HEAD.encode("utf-16-le"), "UTF-16"),
+    (b"\xfe\xff" + HEAD.encode("utf-16-be"), "UTF-16"),
+    (HEAD.encode("utf-16-le"), "UTF-16 or UTF-32"),
+    (b"\xff\xfe\x00\x00" + HEAD.encode("utf-32-le"), "UTF-32"),
+])
+def test_wide_encodings(raw, name):
+    diag = only(parse(raw))
+    assert (diag.code, diag.line, diag.col) == ("CJM004", 1, 1)
+    assert diag.message == f"the file is {name}; save it as UTF-8"
+
+
+def test_parse_text_never_raises_on_random_bytes():
+    import random
+
+    rng = random.Random(7)
+    for _ in range(300):
+        raw = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 80)))
+        parsed = parse_text(raw, "x.cjm.yaml")
+        assert parsed.data is None or isinstance(parsed.data, dict)
+
+
+@pytest.mark.parametrize("text", [
+    HEAD + "a: ~\nb:\nc: null\nd: ''\ne: no\n",
+    HEAD + "title: Again\n",
+    HEAD + 'owner: "a\\x07b"\n',
+    HEAD + "id: !!str m\n",
+    HEAD + "pains: &p [a, b]\ngoals: *p\n",
+    HEAD + "---\ncjm: 1\n",
+    "- a\n",
+])
+def test_the_pure_python_parser_builds_the_same(monkeypatch, text):
+    with_c = parse(text)
+    monkeypatch.setattr("cjm.load._Loader", yaml.SafeLoader)
+    pure = parse(text)
+    assert pure.data == with_c.data
+    assert problems(pure) == problems(with_c)
+    assert pure.source.spans == with_c.source.spans
