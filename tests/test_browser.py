@@ -141,7 +141,7 @@ def test_example_map_opens_cleanly_light_and_dark(browser, screens):
         try:
             assert visit.page.evaluate("getComputedStyle(document.body).backgroundColor") == background
             shown = visit.page.evaluate(
-                "[...document.querySelectorAll('.lane-curve .pic-light, .lane-curve .pic-dark')]"
+                "[...document.querySelectorAll('.lane-curve .pic-base, .lane-curve .pic-dark')]"
                 ".map(e => getComputedStyle(e).display)")
             assert shown == (["block", "none"] if scheme == "light" else ["none", "block"])
             visit.page.locator("#map-h").scroll_into_view_if_needed()

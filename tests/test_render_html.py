@@ -159,7 +159,7 @@ def test_hostile_text_arrives_as_text(hostile_html):
 def test_template_never_marks_text_safe():
     source = TEMPLATE.read_text(encoding="utf-8")
     assert "|safe" not in source.replace(" ", "") and "autoescape false" not in source
-    assert "{{ lane.curve.light }}" in source  # pictures: Markup from inline_svg only
+    assert "{{ lane.curve.base }}" in source  # pictures: Markup from inline_svg only
 
 
 def test_real_table_structure_with_scoped_headers():
@@ -228,7 +228,7 @@ def test_real_curve_is_as_wide_as_the_columns():
     width = len(page["columns"]) * COLUMN_PX
     for picture in lane.curve.values():
         assert re.match(r'<svg [^>]*viewBox="0 0 %s ' % re.escape(f"{width:g}"), str(picture))
-    assert 'id="light-' in str(lane.curve["light"]) and 'id="dark-' in str(lane.curve["dark"])
+    assert 'id="light-' in str(lane.curve["base"]) and 'id="dark-' in str(lane.curve["dark"])
 
 
 def test_empty_lanes_are_left_out():
@@ -355,7 +355,7 @@ def test_without_dot_the_diagram_is_left_out_with_a_note(monkeypatch):
 def test_with_dot_the_diagram_is_inline_svg_with_a_title():
     journey = journey_of(EXAMPLES[0])
     page = build_page(journey, RenderOptions(), curve=no_pictures)
-    light = str(page["diagram"]["light"])
+    light = str(page["diagram"]["base"])
     assert light.startswith("<svg") and "<title>Flow diagram of" in light and "<!DOCTYPE" not in light
 
 
@@ -404,3 +404,15 @@ def test_inline_svg_adds_a_title_and_refuses_what_is_not_svg():
         inline_svg("<html/>", "x-")
     with pytest.raises(UnsafeSvg):
         inline_svg("<svg", "x-")
+
+
+def test_default_follows_the_system_setting_and_dark_theme_is_dark_everywhere():
+    journey = journey_of(EXAMPLES[0])
+    auto = html_page(journey)
+    assert "prefers-color-scheme: dark" in auto and f"--bg: {LIGHT.background};" in auto
+    assert auto.count('class="pic-dark"') == 1 and auto.count('class="pic-base"') == 1
+    dark = html_page(journey, RenderOptions(theme="dark"))
+    assert "prefers-color-scheme" not in dark and "pic-dark" not in dark.split("</style>")[1]
+    assert f"--bg: {DARK.background};" in dark and "color-scheme: dark;" in dark
+    with pytest.raises(RenderError, match="unknown theme"):
+        page_data(journey, theme="sepia")

@@ -28,7 +28,7 @@ from cjm.model import Content, LabelledEmotion
 from cjm.render import RenderError, RenderOptions
 from cjm.render.inline_svg import inline_svg
 from cjm.render.mapfacts import check_persona, metric_figures, metric_status, number, review, signed
-from cjm.render.theme import DARK, LIGHT, Theme, emotion_bucket
+from cjm.render.theme import DARK, THEMES, Theme, emotion_bucket
 
 FORMATS = ("html", "md")
 
@@ -215,6 +215,10 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
     """Everything the template shows, as plain data. ``curve``/``diagram`` draw the pictures
     (defaults: the curve and diagram views); tests pass stand-ins to see what is asked of them."""
     check_persona(journey, options.persona)
+    if options.theme not in THEMES:
+        raise RenderError(f"unknown theme '{options.theme}' (themes: {', '.join(THEMES)})")
+    # "light" (the default) follows the reader's system setting; "dark" is dark everywhere
+    schemes = ("light", "dark") if options.theme == "light" else (options.theme,)
     persona = options.persona
     anchors = Anchors()
     doc = journey.map
@@ -247,14 +251,14 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
     curve_pictures = None
     if emotion_lane is not None:
         draw = curve or _curve
-        curve_pictures = {name: draw(journey, replace(options, theme=name), columns, f"{name}-") for name in ("light", "dark")}
+        curve_pictures = _pictures(schemes, lambda name: draw(journey, replace(options, theme=name), columns, f"{name}-"))
         lanes.insert(emotion_lane, Lane("curve", "Emotion curve", [], anchors.claim(("emotion-curve",), "lane-curve"),
                                         curve=curve_pictures))
 
     diagram_pictures, diagram_note = None, None
     try:
         draw = diagram or _diagram
-        diagram_pictures = {name: draw(journey, replace(options, theme=name), f"{name}-") for name in ("light", "dark")}
+        diagram_pictures = _pictures(schemes, lambda name: draw(journey, replace(options, theme=name), f"{name}-"))
     except RenderError as exc:
         diagram_note = str(exc)
 
@@ -277,9 +281,17 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
         "diagram_note": diagram_note,
         "findings": findings,
         "with_lint": bool(options.findings) or getattr(options, "with_lint", False),
-        "palette": {"light": palette(LIGHT), "dark": palette(DARK)},
+        "palette": {"base": palette(THEMES[schemes[0]]), "dark": palette(DARK) if len(schemes) > 1 else None},
         "version": __version__,
     }
+
+
+def _pictures(schemes: tuple[str, ...], draw) -> dict:
+    """``base``: the picture shown by default; ``dark``: the one for a dark system setting, if any."""
+    pictures = {"base": draw(schemes[0]), "dark": None}
+    if len(schemes) > 1:
+        pictures["dark"] = draw(schemes[1])
+    return pictures
 
 
 def _columns(journey: Journey, persona: str | None, anchors: Anchors) -> tuple[list[Column], list[StageHead]]:
