@@ -25,6 +25,18 @@ class RenderError(Exception):
     """A map could not be rendered (missing tool, time limit); the message names why."""
 
 
+class MissingTool(RenderError):
+    """A program or library the format needs is not installed: no map of this format can be rendered."""
+
+
+# file name extension per --format, where it is not the format's own name
+EXTENSIONS = {"mermaid": "mmd"}
+
+
+def extension(fmt: str) -> str:
+    return EXTENSIONS.get(fmt, fmt)
+
+
 @dataclass(frozen=True)
 class RenderOptions:
     persona: str | None = None
@@ -33,6 +45,7 @@ class RenderOptions:
     dpi: int = 96
     dot_timeout: float = 20.0
     findings: tuple = field(default_factory=tuple)  # lint diagnostics, for views that show them
+    with_lint: bool = False  # findings were asked for (--with-lint), so an empty list means none found
 
 
 def view_module(name: str) -> ModuleType:

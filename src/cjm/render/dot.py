@@ -25,7 +25,7 @@ import shutil
 import subprocess
 import textwrap
 
-from cjm.render import RenderError
+from cjm.render import MissingTool, RenderError
 
 ELLIPSIS = "\u2026"
 WORD_JOINER = "\u2060"
@@ -85,7 +85,7 @@ def run_dot(source: str, fmt: str, *, timeout: float, dpi: int | None = None) ->
     """Lay out ``source`` with ``dot -T<fmt>``; RenderError when dot is missing, fails or runs too long."""
     exe = shutil.which("dot")
     if exe is None:
-        raise RenderError(INSTALL_HINT)
+        raise MissingTool(INSTALL_HINT)
     args = [exe, f"-T{fmt}"]
     if dpi is not None:
         args.append(f"-Gdpi={dpi}")

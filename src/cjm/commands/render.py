@@ -1,0 +1,245 @@
+from __future__ import annotations
+
+import difflib
+import os
+import sys
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from cjm.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail_usage, find_maps, use_color
+
+
+class RenderTheme(str, Enum):
+    light = "light"
+    dark = "dark"
+
+
+@dataclass(frozen=True)
+class Job:
+    """One picture to make: a valid map, a view, a format, and where it goes (None = standard output)."""
+
+    index: int  # which map, in the order found
+    view: str
+    fmt: str
+    destination: Path | None
+
+
+def render(
+    paths: list[Path] = typer.Argument(None, metavar="PATH", help="Map files, or folders searched for *.cjm.yaml / *.cjm.yml. Default: the current folder."),
+    views: Optional[list[str]] = typer.Option(None, "--view", metavar="VIEW", help="What to draw: diagram (default), curve, map or journey. Repeat for several."),
+    format: Optional[str] = typer.Option(None, "--format", "-f", metavar="FORMAT", help="diagram: svg png pdf dot; curve: svg png pdf; map: html md; journey: mermaid. Default: svg (or the view's own), or what -o FILE ends with."),
+    output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE|DIR|-", help="A file (one map, one view), a folder (an existing one, or a path ending in /), or - for standard output (text formats). Default: MAP.VIEW.EXT in the current folder."),
+    persona: Optional[str] = typer.Option(None, "--persona", metavar="ID", help="Draw this persona's emotions and only the touchpoints that serve it."),
+    no_pains: bool = typer.Option(False, "--no-pains", help="Leave pain points out of the diagram."),
+    theme: RenderTheme = typer.Option(RenderTheme.light, "--theme", help="Colours."),
+    dpi: int = typer.Option(96, "--dpi", min=1, max=1200, help="Resolution of PNG output."),
+    dot_timeout: float = typer.Option(20.0, "--dot-timeout", min=0.01, metavar="SECONDS", help="Give up on a Graphviz layout that takes longer than this."),
+    with_lint: bool = typer.Option(False, "--with-lint", help="Show lint findings in the views that can (map)."),
+    max_bytes: int = typer.Option(5 * 1024 * 1024, "--max-bytes", min=1, help="Refuse map files larger than this."),
+) -> None:
+    """Draw maps: the flow diagram, the emotion curve, the journey map page, Mermaid.
+
+    Invalid maps are reported as by validate and not drawn; the others still are.
+    Exit 0 when everything was drawn, 1 when some maps are invalid, 2 on usage
+    errors, a missing tool (Graphviz dot) or a layout past --dot-timeout.
+    """
+    from cjm.journey import Journey
+    from cjm.load import Limits
+    from cjm.render import MissingTool, RenderError, RenderOptions
+    from cjm.validate import read_map
+
+    names = _view_names(views or ["diagram"])
+    modules = {name: _view_module(name) for name in names}
+    to_stdout = output == "-"
+    folder = output is not None and not to_stdout and (output.endswith(("/", os.sep)) or Path(output).is_dir())
+    formats = {name: _format_for(name, modules[name].FORMATS, format, None if (folder or to_stdout) else output)
+               for name in names}
+    if to_stdout:
+        _check_text_formats(formats)
+    maps = find_maps(paths or [])
+    if output is not None and not folder and len(maps) * len(names) > 1:
+        where = "-o -" if to_stdout else f"-o {output}"
+        counts = f"{len(maps)} map{'s' if len(maps) != 1 else ''}, {len(names)} view{'s' if len(names) != 1 else ''}"
+        fail_usage(f"{where} takes one map and one view (here {counts}); "
+                   "give -o a folder (an existing one, or a path ending in /)")
+
+    loaded = [read_map(path, Limits(max_bytes=max_bytes)) for path in maps]
+    valid = [(i, m) for i, m in enumerate(loaded) if m.valid]
+    if persona is not None:
+        for _, m in valid:
+            _check_persona(m, persona)
+    findings = _lint(loaded, valid) if with_lint else {}
+    jobs = [Job(i, name, formats[name], None if to_stdout else _destination(m.path, name, formats[name], output, folder))
+            for i, m in valid for name in names]
+    _check_destinations(jobs, loaded)
+    _report_invalid(loaded)
+
+    failed = False
+    options = RenderOptions(persona=persona, show_pains=not no_pains, theme=theme.value, dpi=dpi,
+                            dot_timeout=dot_timeout, with_lint=with_lint)
+    journeys: dict[int, Journey] = {}
+    for job in jobs:
+        m = loaded[job.index]
+        journey = journeys.setdefault(job.index, Journey(m.journey, m.personas))
+        try:
+            data = modules[job.view].render(journey, job.fmt, _with_findings(options, findings.get(job.index)))
+        except MissingTool as exc:
+            typer.echo(f"cjm: error: {exc}", err=True)
+            raise typer.Exit(EXIT_USAGE)
+        except RenderError as exc:
+            typer.echo(f"cjm: error: {m.file}: {job.view} ({job.fmt}): {exc}", err=True)
+            failed = True
+            continue
+        failed = not _write(job, data, m.file) or failed
+    if failed:
+        raise typer.Exit(EXIT_USAGE)
+    raise typer.Exit(EXIT_FINDINGS if len(valid) < len(loaded) else EXIT_OK)
+
+
+def _view_names(requested: list[str]) -> list[str]:
+    from cjm.render import VIEWS
+
+    names: list[str] = []
+    for name in requested:
+        if name not in VIEWS:
+            close = difflib.get_close_matches(name, list(VIEWS), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            fail_usage(f"unknown view '{name}'{hint} (views: {', '.join(VIEWS)})")
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _view_module(name: str):
+    from cjm.render import view_module
+
+    try:
+        return view_module(name)
+    except ImportError as exc:
+        fail_usage(f"the {name} view cannot be loaded: {exc}")
+
+
+def _format_for(view: str, formats: tuple[str, ...], requested: str | None, file: str | None) -> str:
+    """The --format if the view writes it; else what -o FILE ends with, if the view writes that; else svg or the view's first."""
+    from cjm.render import EXTENSIONS
+
+    if requested is not None:
+        fmt = requested.lower()
+        if fmt not in formats:
+            fail_usage(f"the {view} view cannot write {requested}; it writes {', '.join(formats)}")
+        return fmt
+    if file is not None:
+        suffix = Path(file).suffix.lower().lstrip(".")
+        by_extension = {ext: fmt for fmt, ext in EXTENSIONS.items()}
+        guessed = by_extension.get(suffix, suffix)
+        if guessed in formats:
+            return guessed
+    return "svg" if "svg" in formats else formats[0]
+
+
+def _check_text_formats(formats: dict[str, str]) -> None:
+    from cjm.render import TEXT_FORMATS
+
+    for view, fmt in formats.items():
+        if fmt not in TEXT_FORMATS:
+            text = sorted(TEXT_FORMATS)
+            fail_usage(f"{fmt} is binary and cannot go to standard output (-o -); "
+                       f"write it to a file, or use a text format ({', '.join(text)})")
+
+
+def _check_persona(loaded, persona: str) -> None:
+    ids = [p.id for p in loaded.personas]
+    if persona in ids:
+        return
+    close = difflib.get_close_matches(persona, ids, n=1)
+    hint = f"; did you mean '{close[0]}'?" if close else ""
+    known = f"personas: {', '.join(ids)}" if ids else "the map has no personas"
+    fail_usage(f"{loaded.file}: no persona '{persona}'{hint} ({known})")
+
+
+def _stem(path: Path) -> str:
+    from cjm.project import MAP_SUFFIXES
+
+    name = path.name
+    for suffix in MAP_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def _destination(map_path: Path, view: str, fmt: str, output: str | None, folder: bool) -> Path:
+    from cjm.render import extension
+
+    name = f"{_stem(map_path)}.{view}.{extension(fmt)}"
+    if output is None:
+        return Path(name)
+    return Path(output) / name if folder else Path(output)
+
+
+def _check_destinations(jobs: list[Job], loaded) -> None:
+    """Refuse before writing anything when two pictures would land on one file, or one on a map."""
+    maps = {os.path.abspath(m.path): m.file for m in loaded}
+    taken: dict[str, Job] = {}
+    for job in jobs:
+        if job.destination is None:
+            continue
+        key = os.path.abspath(job.destination)
+        if key in maps:
+            fail_usage(f"{job.destination}: is a map; refusing to overwrite it with a picture")
+        if key in taken:
+            other = taken[key]
+            fail_usage(f"{loaded[other.index].file} and {loaded[job.index].file} would both be written to "
+                       f"{job.destination}; render them separately or into different folders with -o")
+        taken[key] = job
+
+
+def _report_invalid(loaded) -> None:
+    """Invalid maps: the diagnostics validate prints, on standard error (standard output may carry a picture)."""
+    from cjm.report import Report, reporter
+
+    if all(m.valid for m in loaded):
+        return
+    report = Report(
+        command="validate",
+        files=[m.file for m in loaded],
+        diagnostics=[d for m in loaded for d in m.diagnostics],
+        invalid_files=[m.file for m in loaded if not m.valid],
+    )
+    sys.stderr.write(reporter("text")(report, color=use_color(sys.stderr)))
+    sys.stderr.flush()
+
+
+def _lint(loaded, valid) -> dict[int, tuple]:
+    from cjm.lint.config import ConfigError
+    from cjm.lint.engine import lint_findings
+
+    try:
+        return {i: tuple(lint_findings(m)) for i, m in valid}
+    except ConfigError as exc:
+        for problem in exc.problems:
+            typer.echo(f"cjm: error: {problem}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+
+
+def _with_findings(options, found: tuple | None):
+    from dataclasses import replace
+
+    return replace(options, findings=found) if found else options
+
+
+def _write(job: Job, data: bytes, file: str) -> bool:
+    from cjm.io import write_output
+
+    target = "-" if job.destination is None else str(job.destination)
+    try:
+        write_output(target, data)
+    except OSError as exc:
+        typer.echo(f"cjm: error: cannot write {target}: {exc.strerror or exc}", err=True)
+        return False
+    if job.destination is not None:
+        typer.echo(f"{file} -> {job.destination}", err=True)
+    return True
