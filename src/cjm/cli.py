@@ -11,6 +11,7 @@ from cjm.commands import site
 from cjm.commands import diff, init, rules, schema, validate
 from cjm.commands import import_cmd
 from cjm.commands import lint
+from cjm.commands import render
 
 app = typer.Typer(
     name="cjm",
@@ -35,6 +36,7 @@ def _main(
 
 
 app.command()(validate.validate)
+app.command()(render.render)
 app.command()(schema.schema)
 app.command()(init.init)
 app.command()(diff.diff)
