@@ -280,7 +280,7 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
         "diagram": diagram_pictures,
         "diagram_note": diagram_note,
         "findings": findings,
-        "with_lint": bool(options.findings) or getattr(options, "with_lint", False),
+        "with_lint": bool(options.findings) or options.with_lint,
         "palette": {"base": palette(THEMES[schemes[0]]), "dark": palette(DARK) if len(schemes) > 1 else None},
         "version": __version__,
     }
