@@ -1,0 +1,138 @@
+"""Ids and references: unique ids, resolvable references, "did you mean" for near misses."""
+
+from __future__ import annotations
+
+from cjm.check import check_data, check_map
+from cjm.diagnostics import SourceMap
+from cjm.model import Persona
+from map_testing import only, problems, small_map, validate
+
+MAP = small_map("""
+    objectives:
+      - {id: grow, statement: Grow sign-ups}
+    personas:
+      - {id: rosa, name: Rosa}
+      - {id: bob, name: Bob}
+    stages:
+      - id: visit
+        name: Visit
+        objectives: [grow]
+        touchpoints:
+          - id: home
+            name: Home
+            next: [signup]
+            personas: [rosa]
+            emotion: {rosa: 1, bob: 0}
+      - id: buy
+        name: Buy
+        touchpoints:
+          - id: signup
+            name: Sign-up
+            next: [home]
+            target_emotion: {score: 1, label: calm}
+""")
+# Lines of MAP: objectives 4-5, personas 6-8, stage visit 10, its objectives 12, home 14-18, stage buy 19,
+# signup 22-25.
+
+
+def edited(old: str, new: str) -> str:
+    assert old in MAP
+    return MAP.replace(old, new, 1)
+
+
+def test_the_map_is_valid():
+    loaded = validate(MAP)
+    assert loaded.valid, problems(loaded)
+
+
+def test_duplicate_id_across_persona_and_stage():
+    diag = only(validate(edited("- id: buy", "- id: bob")))
+    assert (diag.code, diag.name, diag.line, diag.col) == ("CJM020", "duplicate-id", 19, 9)
+    assert diag.message == "id 'bob' of this stage is already used by a persona at line 8"
+    assert diag.path == ("stages", 1, "id")
+
+
+def test_duplicate_id_across_stage_and_touchpoint():
+    diag = only(validate(edited("- id: signup", "- id: visit").replace("next: [signup]", "next: [visit]")))
+    assert (diag.code, diag.line, diag.col) == ("CJM020", 22, 13)
+    assert diag.message == "id 'visit' of this touchpoint is already used by a stage at line 10"
+
+
+def test_duplicate_touchpoint_ids_are_all_reported():
+    text = edited("- id: signup", "- id: home").replace("next: [signup]", "next: [home]")
+    loaded = validate(text + "      - id: home\n        name: Again\n")
+    assert problems(loaded) == [("CJM020", 22, 13), ("CJM020", 26, 13)]
+
+
+def test_duplicate_objective_id():
+    diag = only(validate(edited("  - {id: grow, statement: Grow sign-ups}",
+                                "  - {id: grow, statement: Grow sign-ups}\n  - {id: grow, statement: Again}")))
+    assert (diag.code, diag.line, diag.col) == ("CJM020", 6, 10)
+    assert diag.message == "objective id 'grow' is already used at line 5"
+
+
+def test_unknown_next_with_did_you_mean():
+    diag = only(validate(edited("next: [signup]", "next: [sign-up]")))
+    assert (diag.code, diag.name, diag.line, diag.col) == ("CJM021", "unknown-reference", 16, 16)
+    assert diag.message == "unknown touchpoint 'sign-up'"
+    assert diag.hint == "did you mean 'signup'?"
+
+
+def test_unknown_reference_far_from_any_id_has_no_suggestion():
+    diag = only(validate(edited("next: [signup]", "next: [zzz]")))
+    assert diag.message == "unknown touchpoint 'zzz'" and diag.hint is None
+
+
+def test_unknown_touchpoint_persona():
+    diag = only(validate(edited("personas: [rosa]", "personas: [rosa, rossa]")))
+    assert (diag.code, diag.line, diag.col, diag.hint) == ("CJM021", 17, 26, "did you mean 'rosa'?")
+
+
+def test_unknown_emotion_key_points_at_the_key():
+    diag = only(validate(edited("emotion: {rosa: 1, bob: 0}", "emotion: {rosa: 1, bobb: 0}")))
+    assert (diag.code, diag.line, diag.col) == ("CJM021", 18, 28)
+    assert diag.message == "unknown persona 'bobb'" and diag.hint == "did you mean 'bob'?"
+
+
+def test_unknown_stage_objective():
+    diag = only(validate(edited("objectives: [grow]", "objectives: [grwo]")))
+    assert (diag.code, diag.line, diag.col) == ("CJM021", 12, 18)
+    assert diag.message == "unknown objective 'grwo'" and diag.hint == "did you mean 'grow'?"
+
+
+def test_a_labelled_emotion_has_no_persona_keys():
+    assert validate(edited("{score: 1, label: calm}", "{score: 1}")).valid
+
+
+def test_every_reference_problem_in_one_run():
+    text = (edited("next: [signup]", "next: [nope]")
+            .replace("personas: [rosa]", "personas: [nobody]")
+            .replace("objectives: [grow]", "objectives: [shrink]"))
+    assert problems(validate(text)) == [("CJM021", 12, 18), ("CJM021", 16, 16), ("CJM021", 17, 20)]
+
+
+def test_check_map_on_a_validated_map_agrees_with_check_data():
+    loaded = validate(MAP)
+    assert check_map(loaded.journey, [], loaded.source, loaded.file) == []
+    broken = loaded.journey.model_copy(update={"objectives": []})
+    diag = only_one(check_map(broken, [], loaded.source, loaded.file))
+    assert (diag.code, diag.message) == ("CJM021", "unknown objective 'grow'")
+
+
+def test_persona_references_are_not_checked_when_imported_personas_are_unknown():
+    data = {"stages": [{"id": "s", "touchpoints": [{"id": "t", "personas": ["elsewhere"]}]}]}
+    assert check_data(data, None, SourceMap(), "m.cjm.yaml") == []
+    assert [d.message for d in check_data(data, [], SourceMap(), "m.cjm.yaml")] == ["unknown persona 'elsewhere'"]
+    shared = [Persona(id="elsewhere", name="E")]
+    assert check_data(data, shared, SourceMap(), "m.cjm.yaml") == []
+
+
+def test_check_data_tolerates_any_shape():
+    for data in ({}, {"stages": 5}, {"stages": [5, None, {"touchpoints": {"a": 1}}]},
+                 {"personas": [{"id": ["x"]}], "stages": [{"id": None, "objectives": [1, None]}]}):
+        assert check_data(data, [], SourceMap(), "m.cjm.yaml") == []
+
+
+def only_one(diagnostics):
+    assert len(diagnostics) == 1, diagnostics
+    return diagnostics[0]
