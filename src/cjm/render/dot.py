@@ -13,8 +13,8 @@ otherwise interpret:
 - ``"`` is escaped by the ``graphviz`` package when it quotes the attribute.
 
 Tooltips are escString too, but Graphviz 2.43 expands ``\\N``/``\\G``/``\\E``/``\\L`` in a
-tooltip even after a doubled backslash, so there a backslash is followed by an invisible
-WORD JOINER instead: the same visible text in every Graphviz version.
+tooltip even after a doubled backslash, so there the doubled backslash is also followed by an
+invisible WORD JOINER, which no escape sequence starts with: the same visible text either way.
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ def tooltip(parts: list[str], limit: int) -> str:
     text = "\n".join(p for p in flat if p)
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + ELLIPSIS
-    safe = text.replace("\\", "\\" + WORD_JOINER).replace("&", "&amp;")
+    safe = text.replace("\\", "\\\\" + WORD_JOINER).replace("&", "&amp;")
     return graphviz.nohtml(safe.replace("\n", "\\n"))
 
 
