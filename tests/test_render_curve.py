@@ -591,3 +591,14 @@ def test_many_personas_keep_distinct_colour_and_shape_pairs_and_the_legend_wraps
     assert len(rows) > 1
     for item in layout.legend:
         assert item.x + curve.LEGEND_SYMBOL + 6 + text_width(item.text, curve.FONT) <= layout.width - curve.MARGIN + 1e-6
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.cjm.yaml")), ids=lambda p: p.name)
+def test_stage_names_that_fit_are_never_broken_inside_a_word(path):
+    journey = journey_of(path)
+    for persona in [None, *journey.persona_ids]:
+        data = curve.curve_data(journey, RenderOptions(persona=persona))
+        layout = curve.curve_layout(data)
+        for stage, box in zip(data.stages, layout.stages):
+            if not box.lines[-1].endswith("…"):
+                assert " ".join(box.lines).split() == stage.name.split(), (persona, box.lines)

@@ -127,6 +127,7 @@ def wrap(text: str, width: float, size: float, max_lines: int) -> list[str]:
 
     Words longer than a line are split; text that does not fit ends in an ellipsis.
     """
+    width += 1e-6  # a width computed as "text plus padding, minus padding" must still fit that text
     words = " ".join(clean(text).split()).split(" ")
     lines: list[str] = []
     current = ""
@@ -152,7 +153,7 @@ def wrap(text: str, width: float, size: float, max_lines: int) -> list[str]:
 
 def ellipsize(text: str, width: float, size: float) -> str:
     """``text`` cut to ``width`` with a trailing ellipsis when it is too long."""
-    if text_width(text, size) <= width:
+    if text_width(text, size) <= width + 1e-6:
         return text
     return _fit(text, width - text_width("…", size), size).rstrip() + "…"
 
