@@ -116,6 +116,8 @@ def resolve_imports(imports: list[str], path: Path, source: SourceMap, file: str
         nested = resolve_imports(imported.imports, target, parsed.source, imported_file, root, limits,
                                  (*chain, target), budget)
         result.diagnostics.extend(nested.diagnostics)
+        if nested.diagnostics and not _chain:  # say so in the file the user named, not only deep down
+            fail(index, f"imported file '{ref}' has problems with its own imports")
         result.files.extend(nested.files)
         result.personas.extend(imported.personas)
         result.personas.extend(nested.personas)
