@@ -9,6 +9,7 @@ import select
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -113,10 +114,11 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
-def run_on_terminal(env: dict[str, str]) -> str:
-    """Run SCRIPT with standard output and error on a pseudo-terminal; return what it drew."""
+def run_on_terminal(env: dict[str, str], argv: list[str] | None = None, cwd: Path | None = None,
+                    expect: int = 0) -> str:
+    """Run ``argv`` (default SCRIPT) with standard output and error on a pseudo-terminal; return what it drew."""
     leader, follower = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT], stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(argv or [sys.executable, "-c", SCRIPT], stdin=subprocess.DEVNULL, cwd=cwd,
                             stdout=follower, stderr=follower, env=env, close_fds=True)
     os.close(follower)
     chunks = []
@@ -133,8 +135,9 @@ def run_on_terminal(env: dict[str, str]) -> str:
         chunks.append(data)
     proc.wait(timeout=30)
     os.close(leader)
-    assert proc.returncode == 0
-    return b"".join(chunks).decode("utf-8", "replace")
+    drawn = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == expect, drawn
+    return drawn
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -153,3 +156,65 @@ def test_on_a_terminal_in_ci_there_is_no_bar(variable):
     drawn = run_on_terminal(clean_env(**{variable: "true"}))
     assert "Rendering" not in drawn
     assert drawn.strip() == "done"
+
+
+MESSAGES = textwrap.dedent("""
+    import time, typer
+    from cjm.progress import progress
+    with progress(list(range(8)), "Working", enabled=True) as items:
+        for item in items:
+            typer.echo(f"message {item}", err=True)
+            time.sleep(0.01)
+""")
+
+
+def test_messages_during_the_bar_print_above_it_not_into_it():
+    drawn = run_on_terminal(clean_env(), [sys.executable, "-c", MESSAGES])
+    for item in range(8):
+        # each message starts on a cleared line (the bar is erased, then redrawn below it)
+        assert f"\r\x1b[2Kmessage {item}\r\n" in drawn, drawn
+
+
+# --- the commands ------------------------------------------------------------
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "online-shop-checkout.cjm.yaml"
+CJM = [sys.executable, "-m", "cjm"]
+
+
+@pytest.fixture(scope="module")
+def many_maps(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("many")
+    (folder / "cjm.toml").write_text("")  # a project root of its own: no configuration from above
+    for i in range(THRESHOLD + 2):
+        (folder / f"map{i}.cjm.yaml").write_text(EXAMPLE.read_text())
+    return folder
+
+
+@pytest.mark.parametrize("argv, label", [
+    (["lint", "--exit-zero", "."], "Linting"),
+    (["render", "--view", "curve", "-o", "out/", "."], "Rendering"),
+    (["site", ".", "-o", "site"], "Building site"),
+])
+def test_commands_show_a_bar_for_many_maps_on_a_terminal(many_maps, argv, label):
+    drawn = run_on_terminal(clean_env(), CJM + argv, cwd=many_maps)
+    assert label in drawn and f"/{THRESHOLD + 2}" in drawn
+
+
+@pytest.mark.parametrize("argv, env", [
+    (["lint", "--exit-zero", "--format", "concise", "."], {}),
+    (["lint", "--exit-zero", "--format", "json", "."], {}),
+    (["lint", "--exit-zero", "."], {"CI": "true"}),
+    (["lint", "--exit-zero", "."], {"GITHUB_ACTIONS": "true"}),
+    (["render", "--view", "curve", "-o", "out/", "."], {"CI": "1"}),
+], ids=["concise", "json", "ci", "github-actions", "render-ci"])
+def test_commands_show_no_bar_in_ci_or_machine_formats(many_maps, argv, env):
+    drawn = run_on_terminal(clean_env(**env), CJM + argv, cwd=many_maps)
+    assert "Linting" not in drawn and "Rendering" not in drawn
+    assert "\x1b[?25l" not in drawn  # the bar hides the cursor while it draws
+
+
+def test_commands_show_no_bar_when_piped(many_maps):
+    result = subprocess.run(CJM + ["lint", "--exit-zero", "."], cwd=many_maps, env=clean_env(),
+                            capture_output=True, text=True)
+    assert result.returncode == 0
+    assert "Linting" not in result.stdout + result.stderr

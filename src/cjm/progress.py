@@ -92,6 +92,8 @@ def progress(
         TextColumn("{task.fields[current]}", markup=False),
         console=console or Console(stderr=True),
         transient=True,
+        redirect_stdout=False,
+        redirect_stderr=False,
     )
     task = bar.add_task(label, total=len(items), current="")
 
@@ -102,4 +104,31 @@ def progress(
             bar.advance(task)
 
     with bar:
-        yield advancing()
+        # Messages written to standard error meanwhile ("a -> b", warnings) print above the bar.
+        saved = sys.stderr
+        sys.stderr = _text_proxy(bar.console, saved)
+        try:
+            yield advancing()
+        finally:
+            sys.stderr.flush()
+            sys.stderr = saved
+
+
+def _text_proxy(console, stream: TextIO) -> TextIO:
+    """rich's FileProxy, with the stream's encoding showing.
+
+    Without it, click's ``echo`` finds no encoding on the proxy, reaches through
+    to the real stream's binary buffer and writes past the proxy, into the bar.
+    """
+    from rich.file_proxy import FileProxy
+
+    class TextProxy(FileProxy):
+        @property
+        def encoding(self) -> str:
+            return getattr(self.rich_proxied_file, "encoding", None) or "utf-8"
+
+        @property
+        def errors(self) -> str:
+            return getattr(self.rich_proxied_file, "errors", None) or "strict"
+
+    return TextProxy(console, stream)

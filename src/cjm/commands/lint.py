@@ -40,7 +40,10 @@ def lint(
     from cjm.lint.config import ConfigError
     from cjm.lint.engine import Overrides, lint_paths
     from cjm.load import Limits
+    from cjm.progress import is_machine_format
 
+    if format is None:
+        format = ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
     maps = find_maps(paths or [])
     overrides = Overrides(
         select=_selectors(select),
@@ -49,12 +52,11 @@ def lint(
         fail_on=Severity(fail_on.value) if fail_on else None,
     )
     try:
-        run = lint_paths(maps, overrides=overrides, config=config, limits=Limits(max_bytes=max_bytes))
+        run = lint_paths(maps, overrides=overrides, config=config, limits=Limits(max_bytes=max_bytes),
+                         show_progress=not is_machine_format(format.value))
     except ConfigError as exc:
         for problem in exc.problems:
             typer.echo(f"cjm: error: {problem}", err=True)
         raise typer.Exit(EXIT_USAGE)
-    if format is None:
-        format = ReportFormat.github if os.environ.get("GITHUB_ACTIONS") == "true" else ReportFormat.text
     emit_report(run.report, format.value, output)
     raise typer.Exit(EXIT_FINDINGS if run.failed and not exit_zero else EXIT_OK)

@@ -49,6 +49,7 @@ def render(
     """
     from cjm.journey import Journey
     from cjm.load import Limits
+    from cjm.progress import progress
     from cjm.render import MissingTool, RenderError, RenderOptions
     from cjm.validate import read_map
 
@@ -82,19 +83,21 @@ def render(
     options = RenderOptions(persona=persona, show_pains=not no_pains, theme=theme.value, dpi=dpi,
                             dot_timeout=dot_timeout, with_lint=with_lint)
     journeys: dict[int, Journey] = {}
-    for job in jobs:
-        m = loaded[job.index]
-        journey = journeys.setdefault(job.index, Journey(m.journey, m.personas))
-        try:
-            data = modules[job.view].render(journey, job.fmt, _with_findings(options, findings.get(job.index)))
-        except MissingTool as exc:
-            typer.echo(f"cjm: error: {exc}", err=True)
-            raise typer.Exit(EXIT_USAGE)
-        except RenderError as exc:
-            typer.echo(f"cjm: error: {m.file}: {job.view} ({job.fmt}): {exc}", err=True)
-            failed = True
-            continue
-        failed = not _write(job, data, m.file) or failed
+    with progress(jobs, "Rendering", describe=lambda j: f"{loaded[j.index].file} ({j.view})",
+                  machine_output=to_stdout) as todo:
+        for job in todo:
+            m = loaded[job.index]
+            journey = journeys.setdefault(job.index, Journey(m.journey, m.personas))
+            try:
+                data = modules[job.view].render(journey, job.fmt, _with_findings(options, findings.get(job.index)))
+            except MissingTool as exc:
+                typer.echo(f"cjm: error: {exc}", err=True)
+                raise typer.Exit(EXIT_USAGE)
+            except RenderError as exc:
+                typer.echo(f"cjm: error: {m.file}: {job.view} ({job.fmt}): {exc}", err=True)
+                failed = True
+                continue
+            failed = not _write(job, data, m.file) or failed
     if failed:
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FINDINGS if len(valid) < len(loaded) else EXIT_OK)

@@ -155,26 +155,30 @@ def reaches(diagnostics: Iterable[Diagnostic], fail_on: Severity) -> bool:
 
 
 def lint_paths(paths: list[Path], *, overrides: Overrides = Overrides(), config: Path | None = None,
-               limits: Limits = Limits()) -> LintRun:
+               limits: Limits = Limits(), show_progress: bool = False) -> LintRun:
     """Lint map files into one report; ``failed`` when a map has a finding at its fail-on level.
 
     Every configuration is read before any map, so a mistake there (ConfigError)
-    stops the run before anything is reported.
+    stops the run before anything is reported. ``show_progress`` allows a progress
+    bar (``cjm.progress`` decides whether one shows: many maps, on a terminal, not in CI).
     """
+    from cjm.progress import progress
+
     linter = Linter(overrides, config)
     plan = [(path, linter.settings_for(path)) for path in paths]
     files: list[str] = []
     invalid: list[str] = []
     diagnostics: list[Diagnostic] = []
     failed = False
-    for path, settings in plan:
-        loaded = read_map(path, limits)
-        found = linter.lint_map(loaded, settings)
-        files.append(loaded.file)
-        if not loaded.valid:
-            invalid.append(loaded.file)
-        diagnostics.extend(found)
-        failed = failed or reaches(found, settings.fail_on)
+    with progress(plan, "Linting", describe=lambda item: item[0].name, enabled=None if show_progress else False) as todo:
+        for path, settings in todo:
+            loaded = read_map(path, limits)
+            found = linter.lint_map(loaded, settings)
+            files.append(loaded.file)
+            if not loaded.valid:
+                invalid.append(loaded.file)
+            diagnostics.extend(found)
+            failed = failed or reaches(found, settings.fail_on)
     report = Report(command="lint", files=files, diagnostics=diagnostics, invalid_files=invalid, rules=linter.rule_infos())
     return LintRun(report, failed)
 
