@@ -390,3 +390,72 @@ def test_render_errors_become_reasons_and_other_views_still_render():
     assert [(l.label, l.href, l.reason) for l in entry.links] == [
         ("Map", "maps/s/map.html", None), ("Diagram", None, "Graphviz is not installed"),
         ("Curve", "maps/s/curve.svg", None)]
+
+
+# --- in a browser ------------------------------------------------------------
+
+from test_browser import browser  # noqa: E402,F401  (the shared headless Chromium fixture)
+
+
+class Opened:
+    """A site file opened from disk, with everything it logged and requested."""
+
+    def __init__(self, browser, path: Path):
+        self.context = browser.new_context(viewport={"width": 1500, "height": 1000})
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.requests: list[str] = []
+        self.page.on("console", lambda m: m.type in ("error", "warning") and self.problems.append(f"{m.type}: {m.text}"))
+        self.page.on("pageerror", lambda e: self.problems.append(f"pageerror: {e}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.goto(path.as_uri(), wait_until="load", timeout=60_000)
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def test_in_a_browser_every_link_resolves_and_no_page_errs_or_fetches(browser, examples_site, tmp_path):
+    out, _ = examples_site
+    root = out.resolve()
+    index = Opened(browser, root / "index.html")
+    try:
+        hrefs = index.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+        assert index.problems == [] and index.requests == [(root / "index.html").as_uri()]
+        assert index.page.evaluate("document.scripts.length") == 0
+        index.page.screenshot(path=str(tmp_path / "site-index.png"), full_page=True)
+    finally:
+        index.close()
+    assert len(hrefs) >= 9
+    targets = sorted({href.split("#")[0] for href in hrefs})
+    for url in targets:
+        assert url.startswith(root.as_uri() + "/"), f"link leaves the site: {url}"
+        target = Path(url[len("file://"):])
+        assert target.is_file(), f"broken link: {url}"
+        opened = Opened(browser, target)
+        try:
+            assert opened.problems == [], (url, opened.problems)
+            assert opened.requests == [url], (url, opened.requests)
+            inner = opened.page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+            for link in inner:
+                if link.startswith("file:"):
+                    assert Path(link.split("#")[0][len("file://"):]).exists(), (url, link)
+        finally:
+            opened.close()
+
+
+def test_in_a_browser_the_title_leads_to_the_map_and_findings_unfold(browser, examples_site):
+    out, _ = examples_site
+    index = Opened(browser, out.resolve() / "index.html")
+    try:
+        row = index.page.locator("#map-online-shop-checkout")
+        details = row.locator("details")
+        assert not details.locator("li").first.is_visible()
+        details.locator("summary").click()
+        assert details.locator("li").first.is_visible()
+        with index.page.expect_navigation():
+            row.locator("td.title a").click()
+        assert index.page.url.endswith("/maps/online-shop-checkout/map.html")
+        assert "Northtrail Outdoor" in index.page.title()
+        assert index.problems == []
+    finally:
+        index.close()
