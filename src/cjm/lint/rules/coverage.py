@@ -11,6 +11,14 @@ from cjm.lint.registry import Finding, Rule, register
 from cjm.model import KNOWN_CHANNELS, Persona
 
 
+def served_by_stage(journey: Journey) -> list[set[str]]:
+    """For each stage, the ids of the personas that at least one of its touchpoints serves."""
+    out: list[set[str]] = [set() for _ in journey.map.stages]
+    for step in journey.steps:
+        out[step.stage_index].update(journey.personas_at(step))
+    return out
+
+
 def persona_path(journey: Journey, persona: Persona) -> Path:
     """Where a persona is written: in this map, or (for an imported one) at the ``imports`` key."""
     for i, own in enumerate(journey.map.personas):
@@ -154,8 +162,9 @@ class PersonaNotServed(Rule):
     def check(self, journey: Journey) -> Iterator[Finding]:
         if not journey.steps:
             return
+        served = set().union(*served_by_stage(journey))
         for i, persona in enumerate(journey.map.personas):
-            if not any(journey.serves(step, persona.id) for step in journey.steps):
+            if persona.id not in served:
                 yield Finding(
                     ("personas", i), f"persona '{persona.id}' is served by no touchpoint",
                     hint=f"add '{persona.id}' to the `personas` of the touchpoints they use, or remove the persona",
@@ -215,11 +224,11 @@ class PersonaSkipsStage(Rule):
     summary = "A persona never passes through a stage."
 
     def check(self, journey: Journey) -> Iterator[Finding]:
-        followed = [p for p in journey.persona_ids if any(journey.serves(step, p) for step in journey.steps)]
+        by_stage = served_by_stage(journey)
+        followed = [p for p in journey.persona_ids if any(p in served for served in by_stage)]
         for s, stage in enumerate(journey.map.stages):
-            steps = journey.steps_in_stage(s)
             for persona in followed:
-                if steps and not any(journey.serves(step, persona) for step in steps):
+                if stage.touchpoints and persona not in by_stage[s]:
                     yield Finding(
                         ("stages", s), f"persona '{persona}' never passes through stage '{stage.id}'",
                         hint=f"if they do, add '{persona}' to the `personas` of a touchpoint here",
