@@ -135,7 +135,7 @@ def edges(source: str) -> list[tuple[str, str, dict[str, str]]]:
 
 
 def flow_edges(source: str) -> set[tuple[str, str]]:
-    return {(a, b) for a, b, _ in edges(source) if a.startswith("t") and b.startswith("t")}
+    return {(a, b) for a, b, at in edges(source) if a.startswith("t") and b.startswith("t") and at.get("style") != "invis"}
 
 
 def label_lines(value: str) -> list[str]:
@@ -285,6 +285,24 @@ def test_a_dead_end_before_the_last_stage_is_a_drop_off() -> None:
     assert label_lines(found["d0"]["label"]) == ["drop-off"]
     assert [(a, at["color"]) for a, b, at in edges(source) if b == "d0"] == [("t4", LIGHT.drop_off)]
     assert "drop-off" in [label_lines(v["label"])[0] for k, v in found.items() if k.startswith("l")]
+
+
+def test_touchpoints_nothing_leads_to_keep_their_place_in_the_journey() -> None:
+    data = linear_map()
+    data["stages"][0]["touchpoints"][0]["next"] = ["search"]  # `next` given once: everything else is unlinked
+    source = source_of(journey_of(data))
+    assert flow_edges(source) == {("t0", "t1")}
+    hidden = {(a, b) for a, b, at in edges(source) if at.get("style") == "invis" and not a.startswith("l")}
+    assert hidden == {("t1", "t2"), ("t2", "t3"), ("t3", "t4")}  # as if in stage order, so left to right
+    data["stages"].insert(1, {"id": "think", "name": "Think"})
+    hidden = {(a, b) for a, b, at in edges(source_of(journey_of(data))) if at.get("style") == "invis" and not a.startswith("l")}
+    assert {("t1", "e1"), ("e1", "t2")} <= hidden  # an empty stage keeps its place too
+
+
+def test_entry_points_of_the_first_stage_are_not_chained() -> None:
+    data = flow_map()
+    data["stages"][0]["touchpoints"].insert(1, tp("ad", emotion=1, next=["site"]))
+    assert not [e for e in edges(source_of(journey_of(data))) if e[2].get("style") == "invis" and e[0].startswith("t")]
 
 
 def test_stage_order_maps_have_no_drop_offs() -> None:
@@ -485,6 +503,26 @@ def test_png_resolution_follows_dpi() -> None:
 
     low, high = (diagram.render(journey, "png", RenderOptions(dpi=d)) for d in (48, 96))
     assert abs(width(high) - 2 * width(low)) <= 2
+
+
+@needs_dot
+def test_a_png_too_large_for_memory_is_refused_with_a_resolution_that_fits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cjm.render import dot
+
+    monkeypatch.setattr(dot, "MAX_PIXELS", 200_000)
+    journey = journey_of(linear_map())
+    with pytest.raises(RenderError, match=r"a PNG of \d+ x \d+ pixels at 96 dpi is too large to make; lower --dpi to \d+"):
+        diagram.render(journey, "png", RenderOptions())
+    fitting = int(re.search(r"lower --dpi to (\d+)", str(pytest.raises(RenderError, diagram.render, journey, "png",
+                                                                          RenderOptions()).value)).group(1))
+    assert diagram.render(journey, "png", RenderOptions(dpi=fitting)).startswith(MAGIC["png"])
+
+
+def test_bitmap_size_follows_dots_own_limit_per_side() -> None:
+    from cjm.render.dot import MAX_SIDE, _bitmap_size
+
+    assert _bitmap_size(10, 2, 96) == (960, 192)
+    assert _bitmap_size(1000, 10, 96) == (MAX_SIDE, round(960 * MAX_SIDE / 96000))
 
 
 def test_a_format_the_diagram_cannot_write_is_refused() -> None:

@@ -13,12 +13,13 @@ through ``cjm.render.dot.text_label`` and ``cjm.render.dot.tooltip``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from itertools import count
+from typing import TYPE_CHECKING, Iterator
 
 from cjm.journey import Journey, Step, emotion_label, score_of
-from cjm.model import LabelledEmotion
+from cjm.model import Stage
 from cjm.render import RenderError, RenderOptions
-from cjm.render.dot import run_dot, text_label, tooltip, wrap
+from cjm.render.dot import render_png, run_dot, text_label, tooltip, wrap
 from cjm.render.theme import DIAGRAM, THEMES, DiagramStyle, Theme, emotion_bucket
 
 if TYPE_CHECKING:
@@ -37,7 +38,9 @@ def render(journey: Journey, fmt: str, options: RenderOptions) -> bytes:
     source = build(journey, options).source
     if fmt == "dot":
         return source.encode("utf-8")
-    return run_dot(source, fmt, timeout=options.dot_timeout, dpi=options.dpi if fmt == "png" else None)
+    if fmt == "png":
+        return render_png(source, dpi=options.dpi, timeout=options.dot_timeout)
+    return run_dot(source, fmt, timeout=options.dot_timeout)
 
 
 def format_score(score: float) -> str:
@@ -66,55 +69,75 @@ def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRA
                color=theme.muted, penwidth=f"{style.penwidth:g}", margin="0.12,0.06")
     graph.attr("edge", color=theme.muted, fontname=theme.font, arrowsize="0.7")
     short = _short_names(journey)
-    drop_offs = {s.id for s in journey.dead_ends()}
-    counter = {"p": 0, "d": 0}
+    pain_ids = (f"p{i}" for i in count())
+    pains = 0
     for stage_index, stage in enumerate(journey.map.stages):
         steps = [s for s in shown if s.stage_index == stage_index]
         with graph.subgraph(name=f"cluster_s{stage_index}") as cluster:
-            lines = wrap(stage.name, style.goal_width, 2)
-            if stage.customer_goal:
-                lines += wrap(f"Goal: {stage.customer_goal}", style.goal_width, style.goal_lines)
-            cluster.attr(label=text_label(lines, align="left"), labeljust="l",
-                         tooltip=tooltip([stage.name, stage.customer_goal or "", stage.description or ""], style.tooltip_chars),
-                         style="rounded,filled", fillcolor=theme.stage_fill, color=theme.stage_border,
-                         fontsize=f"{style.stage_fontsize:g}", fontcolor=theme.foreground)
-            if not steps:
-                cluster.node(f"e{stage_index}", label=text_label(["no touchpoints"]), shape="plaintext",
-                             fontcolor=theme.muted, tooltip=tooltip([f"{stage.name}: no touchpoints"], style.tooltip_chars))
+            _stage(cluster, stage_index, stage, bool(steps), theme, style)
             for step in steps:
                 cluster.node(node_id[step.id], **_touchpoint_attrs(journey, step, persona, short, theme, style))
                 if options.show_pains and step.touchpoint.pains:
-                    # same rank as the touchpoint: the notes stack beside it instead of pushing the flow apart
-                    beside = graphviz.Digraph()
-                    beside.attr(rank="same")
-                    beside.node(node_id[step.id])
-                    for pain in step.touchpoint.pains:
-                        pain_id = f"p{counter['p']}"
-                        counter["p"] += 1
-                        beside.node(pain_id)
-                        cluster.node(pain_id, label=text_label(wrap(pain, style.pain_width, style.pain_lines)),
-                                     shape=style.pain_shape, style="filled", fillcolor=theme.pain_fill,
-                                     fontcolor=theme.pain_text, color=theme.muted, fontsize=f"{style.note_fontsize:g}",
-                                     tooltip=tooltip([f"Pain point at {step.touchpoint.name}", pain], style.tooltip_chars))
-                        cluster.edge(node_id[step.id], pain_id, style="dashed", arrowhead="none", color=theme.muted,
-                                     tooltip=tooltip([f"Pain point at {step.touchpoint.name}"], style.tooltip_chars))
-                    cluster.subgraph(beside)
-                if step.id in drop_offs:
-                    drop_id = f"d{counter['d']}"
-                    counter["d"] += 1
-                    cluster.node(drop_id, label=text_label([style.drop_off_label]), shape=style.drop_off_shape,
-                                 style="filled", fillcolor=theme.drop_off, fontcolor=theme.drop_off_text,
-                                 color=theme.drop_off, fontsize=f"{style.note_fontsize:g}", margin="0.04",
-                                 tooltip=tooltip([f"Drop-off: nowhere to go after {step.touchpoint.name}"], style.tooltip_chars))
-                    cluster.edge(node_id[step.id], drop_id, color=theme.drop_off, penwidth="1.5", arrowhead="tee",
-                                 tooltip=tooltip([f"Drop-off after {step.touchpoint.name}"], style.tooltip_chars))
-    for source, target in flow(journey, shown):
+                    _pains(cluster, node_id[step.id], step, pain_ids, theme, style)
+                    pains += len(step.touchpoint.pains)
+    drop_offs = [s for s in journey.dead_ends() if s.id in node_id]
+    for i, step in enumerate(drop_offs):
+        _drop_off(graph, node_id[step.id], f"d{i}", step, theme, style)
+    edges = flow(journey, shown)
+    for source, target in edges:
         backward = target.index <= source.index
         graph.edge(node_id[source.id], node_id[target.id],
                    tooltip=tooltip([f"{source.touchpoint.name}{ARROW}{target.touchpoint.name}"], style.tooltip_chars),
                    **({"constraint": "false", "style": "dashed"} if backward else {}))
-    _legend(graph, theme, style, pains=options.show_pains and counter["p"] > 0, drop_offs=counter["d"] > 0)
+    for source_id, target_id in _stage_order(journey, shown, node_id, edges):
+        graph.edge(source_id, target_id, style="invis")
+    _legend(graph, theme, style, pains=pains > 0, drop_offs=bool(drop_offs))
     return graph
+
+
+def _stage(cluster: "graphviz.Digraph", index: int, stage: Stage, has_steps: bool, theme: Theme, style: DiagramStyle) -> None:
+    lines = wrap(stage.name, style.goal_width, 2)
+    if stage.customer_goal:
+        lines += wrap(f"Goal: {stage.customer_goal}", style.goal_width, style.goal_lines)
+    cluster.attr(label=text_label(lines, align="left"), labeljust="l",
+                 tooltip=tooltip([stage.name, stage.customer_goal or "", stage.description or ""], style.tooltip_chars),
+                 style="rounded,filled", fillcolor=theme.stage_fill, color=theme.stage_border,
+                 fontsize=f"{style.stage_fontsize:g}", fontcolor=theme.foreground)
+    if not has_steps:
+        cluster.node(f"e{index}", label=text_label(["no touchpoints"]), shape="plaintext", fontcolor=theme.muted,
+                     tooltip=tooltip([f"{stage.name}: no touchpoints"], style.tooltip_chars))
+
+
+def _pains(cluster: "graphviz.Digraph", owner: str, step: Step, pain_ids: Iterator[str],
+           theme: Theme, style: DiagramStyle) -> None:
+    """Notes in the touchpoint's rank: they stack beside it instead of pushing the flow apart."""
+    import graphviz
+
+    beside = graphviz.Digraph()
+    beside.attr(rank="same")
+    beside.node(owner)
+    where = f"Pain point at {step.touchpoint.name}"
+    for pain in step.touchpoint.pains:
+        pain_id = next(pain_ids)
+        beside.node(pain_id)
+        cluster.node(pain_id, label=text_label(wrap(pain, style.pain_width, style.pain_lines)),
+                     shape=style.pain_shape, style="filled", fillcolor=theme.pain_fill, fontcolor=theme.pain_text,
+                     color=theme.muted, fontsize=f"{style.note_fontsize:g}",
+                     tooltip=tooltip([where, pain], style.tooltip_chars))
+        cluster.edge(owner, pain_id, style="dashed", arrowhead="none", color=theme.muted,
+                     tooltip=tooltip([where], style.tooltip_chars))
+    cluster.subgraph(beside)
+
+
+def _drop_off(graph: "graphviz.Digraph", owner: str, drop_id: str, step: Step, theme: Theme, style: DiagramStyle) -> None:
+    """Outside the stage boxes: inside, the drop-off would share a column with the next stage's first node."""
+    name = step.touchpoint.name
+    graph.node(drop_id, label=text_label([style.drop_off_label]), shape=style.drop_off_shape, style="filled",
+               fillcolor=theme.drop_off, fontcolor=theme.drop_off_text, color=theme.drop_off,
+               fontsize=f"{style.note_fontsize:g}", margin="0.04",
+               tooltip=tooltip([f"Drop-off: nowhere to go after {name}"], style.tooltip_chars))
+    graph.edge(owner, drop_id, color=theme.drop_off, penwidth="1.5", arrowhead="tee",
+               tooltip=tooltip([f"Drop-off after {name}"], style.tooltip_chars))
 
 
 def flow(journey: Journey, shown: list[Step]) -> list[tuple[Step, Step]]:
@@ -140,6 +163,27 @@ def flow(journey: Journey, shown: list[Step]) -> list[tuple[Step, Step]]:
     for source, target in edges:
         unique.setdefault((source.id, target.id), (source, target))
     return list(unique.values())
+
+
+def _stage_order(journey: Journey, shown: list[Step], node_id: dict[str, str],
+                 edges: list[tuple[Step, Step]]) -> list[tuple[str, str]]:
+    """Invisible edges that keep the journey left to right where the flow does not.
+
+    A node after the first stage that nothing earlier leads to (in a map that gives ``next``
+    only here and there, or an empty stage's placeholder) would otherwise be put in the first
+    column; it is tied to the node before it in journey order instead, as if the map had no
+    ``next``. Entry points in the first stage stay side by side.
+    """
+    reached = {target.id for source, target in edges if target.index > source.index}
+    before: str | None = None
+    out: list[tuple[str, str]] = []
+    for stage_index in range(len(journey.map.stages)):
+        members = [(node_id[s.id], s.id in reached) for s in shown if s.stage_index == stage_index]
+        for node, has_way_in in members or [(f"e{stage_index}", False)]:
+            if before is not None and stage_index > 0 and not has_way_in:
+                out.append((before, node))
+            before = node
+    return out
 
 
 def _graph_attrs(journey: Journey, persona: str | None, theme: Theme, style: DiagramStyle, nodes: int) -> dict[str, str]:
@@ -243,5 +287,7 @@ def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pai
                     fontsize=f"{style.stage_fontsize:g}", fontcolor=theme.foreground, tooltip="Legend")
         for i, entry in enumerate(entries):
             legend.node(f"l{i}", fontsize=size, tooltip=entry["label"], **entry)
+        # two rows, the emotion scale and then the markers, so the legend stays narrow
         for i in range(len(entries) - 1):
-            legend.edge(f"l{i}", f"l{i + 1}", style="invis")
+            if i != len(MOOD_WORDS) - 1:
+                legend.edge(f"l{i}", f"l{i + 1}", style="invis")

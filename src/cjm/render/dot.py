@@ -19,11 +19,13 @@ invisible WORD JOINER, which no escape sequence starts with: the same visible te
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import shutil
 import subprocess
 import textwrap
+import time
 
 from cjm.render import MissingTool, RenderError
 
@@ -37,6 +39,8 @@ INSTALL_HINT = (
 # cairo (PNG/PDF) writes the wall-clock time into PDFs; a fixed date keeps re-renders identical
 PDF_DATE = re.compile(rb"/CreationDate \(D:\d{14}Z\)")
 FIXED_PDF_DATE = b"/CreationDate (D:19700101000000Z)"
+MAX_SIDE = 32767  # dot shrinks a bitmap to at most this many pixels a side
+MAX_PIXELS = 150_000_000  # about 600 MB of pixels: beyond this a PNG is not worth the memory
 # characters XML 1.0 cannot hold; the loader refuses most of them, this keeps the SVG well-formed regardless
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
@@ -81,8 +85,41 @@ def tooltip(parts: list[str], limit: int) -> str:
     return graphviz.nohtml(safe.replace("\n", "\\n"))
 
 
-def run_dot(source: str, fmt: str, *, timeout: float, dpi: int | None = None) -> bytes:
-    """Lay out ``source`` with ``dot -T<fmt>``; RenderError when dot is missing, fails or runs too long."""
+def render_png(source: str, *, dpi: int, timeout: float) -> bytes:
+    """A PNG at ``dpi``. The layout is measured first (``-Tplain``), so a bitmap too large to hold
+    in memory is refused with the resolution that would fit, instead of being made."""
+    deadline = time.monotonic() + timeout
+    width, height = _plain_size(run_dot(source, "plain", timeout=timeout))
+    pixels_wide, pixels_high = _bitmap_size(width, height, dpi)
+    if pixels_wide * pixels_high > MAX_PIXELS:
+        fitting = int(math.sqrt(MAX_PIXELS / max(width * height, 1e-9)))
+        advice = f"lower --dpi to {fitting} or less" if fitting >= 1 else "write SVG or PDF"
+        raise RenderError(f"a PNG of {pixels_wide} x {pixels_high} pixels at {dpi} dpi is too large to make; "
+                          f"{advice} (SVG and PDF stay sharp at any size)")
+    return run_dot(source, "png", timeout=max(deadline - time.monotonic(), 0.001), dpi=dpi, budget=timeout)
+
+
+def _plain_size(plain: bytes) -> tuple[float, float]:
+    """Width and height in inches from ``dot -Tplain`` (its first line: ``graph scale width height``)."""
+    first = plain.split(b"\n", 1)[0].split()
+    try:
+        return float(first[2]), float(first[3])
+    except (IndexError, ValueError):
+        raise RenderError("Graphviz dot gave a layout without a size") from None
+
+
+def _bitmap_size(width: float, height: float, dpi: int) -> tuple[int, int]:
+    """Pixels of a ``width`` x ``height`` inch drawing at ``dpi``, after dot shrinks it to fit ``MAX_SIDE``."""
+    wide, high = width * dpi, height * dpi
+    shrink = min(1.0, MAX_SIDE / max(wide, high, 1.0))
+    return max(1, round(wide * shrink)), max(1, round(high * shrink))
+
+
+def run_dot(source: str, fmt: str, *, timeout: float, dpi: int | None = None, budget: float | None = None) -> bytes:
+    """Lay out ``source`` with ``dot -T<fmt>``; RenderError when dot is missing, fails or runs too long.
+
+    ``budget`` is the time limit to name in that error when ``timeout`` is what is left of it.
+    """
     exe = shutil.which("dot")
     if exe is None:
         raise MissingTool(INSTALL_HINT)
@@ -95,7 +132,7 @@ def run_dot(source: str, fmt: str, *, timeout: float, dpi: int | None = None) ->
                               timeout=timeout, check=False, env=env)
     except subprocess.TimeoutExpired:
         raise RenderError(
-            f"Graphviz dot did not finish the layout within {timeout:g} s; "
+            f"Graphviz dot did not finish the layout within {budget or timeout:g} s; "
             "raise --dot-timeout, or render --format dot and lay it out elsewhere") from None
     except OSError as exc:
         raise RenderError(f"cannot run {exe}: {exc.strerror or exc}") from None
