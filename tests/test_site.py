@@ -255,6 +255,20 @@ def test_output_is_deterministic(tmp_path, today):
     assert "index.html" in one and "maps/a/map.html" in one
 
 
+def test_index_follows_the_readers_colour_scheme_unless_a_theme_is_asked_for(tmp_path, today):
+    from cjm.render.theme import DARK, LIGHT
+
+    small_map(tmp_path, "shop.cjm.yaml")
+    assert cjm("site", str(tmp_path / "shop.cjm.yaml"), "-o", str(tmp_path / "auto")).exit_code == 0
+    assert cjm("site", str(tmp_path / "shop.cjm.yaml"), "-o", str(tmp_path / "dark"), "--theme", "dark").exit_code == 0
+    auto = (tmp_path / "auto" / "index.html").read_text()
+    dark = (tmp_path / "dark" / "index.html").read_text()
+    assert "@media (prefers-color-scheme: dark)" in auto
+    assert f"--bg: {LIGHT.background}" in auto and f"--bg: {DARK.background}" in auto
+    assert "prefers-color-scheme" not in dark and f"--bg: {LIGHT.background}" not in dark
+    assert f"--p0: {DARK.persona_colors[0]}" in dark
+
+
 # --- writing -----------------------------------------------------------------
 
 def test_rebuild_replaces_a_previous_site_and_drops_stale_pages(tmp_path, today):
@@ -369,7 +383,7 @@ def test_sparkline_breaks_at_missing_emotions_and_keeps_lone_points():
     assert rosa.name == "Rosa" and len(rosa.runs) == 1 and len(rosa.runs[0].split()) == 3 and not rosa.dots
     # Sam has no emotion at the product page: his line is two lone points, not a line through zero
     assert sam.runs == () and len(sam.dots) == 2
-    assert rosa.color != sam.color
+    assert (rosa.slot, sam.slot) == (0, 1)
     ys = [float(p.split(",")[1]) for p in rosa.runs[0].split()]
     assert ys[1] > ys[0] > ys[2]  # -1 is drawn lower (larger y) than +1, +2 highest
 
@@ -459,3 +473,22 @@ def test_in_a_browser_the_title_leads_to_the_map_and_findings_unfold(browser, ex
         assert index.problems == []
     finally:
         index.close()
+
+
+def test_in_a_browser_the_index_is_dark_for_a_dark_system(browser, examples_site, tmp_path):
+    from cjm.render.theme import DARK
+
+    out, _ = examples_site
+    context = browser.new_context(color_scheme="dark", viewport={"width": 1500, "height": 1000})
+    try:
+        page = context.new_page()
+        page.goto((out.resolve() / "index.html").as_uri(), wait_until="load")
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        r, g, b = (int(DARK.background[i:i + 2], 16) for i in (1, 3, 5))
+        assert background == f"rgb({r}, {g}, {b})"
+        line = page.locator("svg.spark polyline").first
+        assert line.evaluate("e => getComputedStyle(e).fill") == "none"
+        assert line.evaluate("e => getComputedStyle(e).stroke") != "none"
+        page.screenshot(path=str(tmp_path / "site-index-dark.png"), full_page=True)
+    finally:
+        context.close()

@@ -38,6 +38,14 @@ PAGES = (  # (label, view, format, file name) for each map
 )
 REVIEW_RULE = "review-overdue"
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 160, 44, 4
+PERSONA_SLOTS = len(THEMES["light"].persona_colors)
+# Badge colours per scheme: (background, border, text), each pair AA-contrast.
+BADGES = {
+    "light": {"error": ("#fddede", "#b2182b", "#67000d"), "warning": ("#fff4cc", "#b08800", "#1a1a1a"),
+              "info": ("#e8f0fb", "#4a78b5", "#0b2d5b"), "clean": ("#e6f4ea", "#2e7d32", "#0d3b12")},
+    "dark": {"error": ("#4a1518", "#f4a582", "#fddede"), "warning": ("#4d4220", "#d9b43b", "#f5f5f5"),
+             "info": ("#1d2f4a", "#7ea6e0", "#e8f0fb"), "clean": ("#1d3a24", "#6fbf73", "#e6f4ea")},
+}
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
        "base-uri 'none'; form-action 'none'")
 
@@ -63,7 +71,7 @@ class Spark:
     """A persona's line in the thumbnail: unbroken runs of ``x,y`` points, and lone points."""
 
     name: str
-    color: str
+    slot: int  # which persona colour of the theme (CSS class ``p<slot>``)
     runs: tuple[str, ...]
     dots: tuple[tuple[float, float], ...]
 
@@ -79,7 +87,7 @@ class Entry:
     title: str = ""
     map_id: str = ""
     owner: str | None = None
-    personas: list[tuple[str, str]] = field(default_factory=list)  # name, colour of its line
+    personas: list[tuple[str, int]] = field(default_factory=list)  # name, colour slot of its line
     stages: list[str] = field(default_factory=list)
     touchpoints: int = 0
     reviewed: str | None = None
@@ -140,12 +148,11 @@ def unique_slug(file: str, taken: set[str]) -> str:
     return slug
 
 
-def sparkline(journey: Journey, theme_name: str = "light") -> list[Spark]:
+def sparkline(journey: Journey) -> list[Spark]:
     """Each persona's curve, scaled into the thumbnail; a missing emotion breaks the line."""
     steps = journey.steps
     if not steps:
         return []
-    colors = THEMES[theme_name].persona_colors
     span = max(len(steps) - 1, 1)
 
     def xy(index: int, score: float) -> tuple[float, float]:
@@ -165,7 +172,7 @@ def sparkline(journey: Journey, theme_name: str = "light") -> list[Spark]:
         lines = tuple(" ".join(f"{x:g},{y:g}" for x, y in run) for run in runs if len(run) > 1)
         dots = tuple(run[0] for run in runs if len(run) == 1)
         if lines or dots:
-            sparks.append(Spark(names.get(persona or "", "Customer"), colors[slot % len(colors)], lines, dots))
+            sparks.append(Spark(names.get(persona or "", "Customer"), slot % PERSONA_SLOTS, lines, dots))
     return sparks
 
 
@@ -181,12 +188,11 @@ def entry_for(loaded: LoadedMap, slug: str, findings: list[Diagnostic]) -> tuple
     journey = Journey(m, loaded.personas)
     own = {p.id for p in m.personas}
     review = next((d for d in findings if d.name == REVIEW_RULE), None)
-    colors = THEMES["light"].persona_colors  # the thumbnail's colours, persona by persona
     entry = Entry(
         file=loaded.file, slug=slug, valid=True,
         diagnostics=sorted(findings, key=sort_key),
         title=m.title, map_id=m.id, owner=m.owner,
-        personas=[(p.name if p.id in own else f"{p.name} (imported)", colors[i % len(colors)])
+        personas=[(p.name if p.id in own else f"{p.name} (imported)", i % PERSONA_SLOTS)
                   for i, p in enumerate(loaded.personas)],
         stages=[s.name for s in m.stages], touchpoints=len(journey.steps),
         reviewed=m.reviewed.isoformat() if m.reviewed else None,
@@ -231,22 +237,26 @@ def build_site(planned: Iterable[tuple[LoadedMap, str]], lint: Linter, *, theme:
                 else:
                     entry.links.append(PageLink(label, href))
         entries.append(entry)
-    files[INDEX] = index_html(entries, version=version).encode("utf-8")
+    files[INDEX] = index_html(entries, theme=theme, version=version).encode("utf-8")
     files[SITE_MARKER] = b"A catalog of journey maps written by cjm site; cjm site may replace this folder.\n"
     return Site(files, entries)
 
 
-def index_html(entries: list[Entry], *, version: str = "") -> str:
+def index_html(entries: list[Entry], *, theme: str = "light", version: str = "") -> str:
+    """The index page; ``light`` also carries the dark colours for readers whose system is dark."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
         loader=FileSystemLoader(Path(__file__).parent / "site_templates"),
         autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
     )
-    theme = THEMES["light"]
+    if theme not in THEMES:
+        raise RenderError(f"unknown theme '{theme}' (themes: {', '.join(THEMES)})")
+    schemes = [("light", THEMES["light"]), ("dark", THEMES["dark"])] if theme == "light" else [(theme, THEMES[theme])]
     valid = [e for e in entries if e.valid]
     totals = count_by_severity(d for e in valid for d in e.diagnostics)
     return env.get_template("index.html.j2").render(
         entries=valid, invalid=[e for e in entries if not e.valid], totals=totals,
-        csp=CSP, version=version, theme=theme, spark=(SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD),
+        csp=CSP, version=version, schemes=schemes, badges=BADGES, slots=PERSONA_SLOTS,
+        spark=(SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD),
     )
