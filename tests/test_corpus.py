@@ -101,7 +101,8 @@ def generated_inputs() -> list[Input]:
 
 COMMITTED = committed_inputs()
 GENERATED = generated_inputs()
-MAP_INPUTS = [i for i in COMMITTED + GENERATED if i.name.endswith(".cjm.yaml")]
+# many-diagnostics-5000 has its own test below (a known quadratic slowdown would time out every command)
+MAP_INPUTS = [i for i in COMMITTED + GENERATED if i.name.endswith(".cjm.yaml") and i.name != "many-diagnostics-5000.cjm.yaml"]
 MERMAID_INPUTS = [i for i in COMMITTED if i.name.endswith(".mmd")]
 
 
@@ -256,7 +257,7 @@ def _format_of(path: Path) -> str | None:
 def check_run(case: Case, result: Result, item: Input) -> list[str]:
     problems: list[str] = []
     if result.timed_out:
-        return [f"did not finish within {case.timeout:.0f} s (hang)"]
+        return [f"did not finish within {case.timeout:.0f} CPU seconds or {5 * case.timeout:.0f} s (hang)"]
     if result.rc not in case.codes:
         problems.append(f"exit code {result.rc}, expected one of {sorted(case.codes)}")
     if "Traceback (most recent call last)" in result.both:
@@ -388,10 +389,20 @@ def test_validate_concludes_what_each_input_expects(workspace, runner):
 # -- the matrix -------------------------------------------------------------------------------------------
 
 
+# Bugs this matrix found in other modules, reported and not fixed yet. strict: the day one is fixed,
+# its entry here fails the run until it is removed.
+KNOWN_BUGS = {
+    ("html-css-injection.cjm.yaml", "render"): "src/cjm/render/diagram.py passes the map title unescaped as the graph "
+    "label: a title that starts with '<' and ends with '>' becomes an HTML-like label and dot fails with a syntax error",
+}
+
+
 def _params():
     for item in MAP_INPUTS:
         for command in MAP_COMMANDS:
             marks = [pytest.mark.slow] if item.name in SLOW_INPUTS else []
+            if (item.name, command) in KNOWN_BUGS:
+                marks.append(pytest.mark.xfail(strict=True, reason="BUG: " + KNOWN_BUGS[item.name, command]))
             yield pytest.param(item, command, id=f"{item.name}-{command}", marks=marks)
 
 
@@ -450,7 +461,7 @@ def test_a_fifo_named_like_a_map_does_not_hang_a_folder_walk(workspace, runner, 
     for command in ("validate", "lint"):
         if command not in commands:
             continue
-        result = runner.run([command, str(folder)], workspace.root, timeout=10)
+        result = runner.run([command, str(folder)], workspace.root, timeout=10, wall=10)
         if result.timed_out or result.rc not in (1, 2) or "Traceback" in result.both or "blocks.cjm.yaml" not in result.both:
             problems.append(result.describe())
     assert not problems, "\n".join(problems)
@@ -489,7 +500,7 @@ def test_forked_runs_match_the_console_script(argv, workspace, runner):
 
 
 def test_the_hang_detector_kills_a_hung_process(workspace, runner):
-    hung = runner.run(["--hang-for-test"], workspace.root, timeout=2)
+    hung = runner.run(["--hang-for-test"], workspace.root, timeout=2, wall=2)
     assert hung.timed_out and hung.rc is None
     after = runner.run(["validate", "good.cjm.yaml"], workspace.root)
     assert after.rc == 0, after.describe()

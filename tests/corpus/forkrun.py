@@ -5,12 +5,15 @@ rich and graphviz costs about 0.3 s a process here, far more than the work itsel
 server process imports cjm once, then forks one child per invocation: each child is a real
 process with its own exit code, standard output and error (files), working folder and
 environment, and runs exactly what the ``cjm`` console script runs (``cjm.cli.main``), with
-Python's own handling of an uncaught exception (a traceback on standard error, exit 1). A child
-that outlives its time limit is killed with its whole process group (``dot`` included) and
-reported as a hang.
+Python's own handling of an uncaught exception (a traceback on standard error, exit 1).
+
+The hang detector counts CPU seconds (RLIMIT_CPU, so a busy machine does not make a slow
+run look hung) and, for a process blocked on something that never comes, wall seconds
+(five times as many by default): past either, the child is killed with its whole process
+group (``dot`` included) and reported as a hang.
 
 Protocol: one JSON request per line on standard input
-``{"argv": [...], "cwd": "...", "stdout": FILE, "stderr": FILE, "env": {...}, "timeout": S}``,
+``{"argv": [...], "cwd": "...", "stdout": FILE, "stderr": FILE, "env": {...}, "timeout": CPU_S, "wall": S}``,
 one JSON answer per line on the original standard output ``{"rc": N, "timed_out": bool, "seconds": S}``.
 """
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import resource
 import signal
 import sys
 import time
@@ -41,6 +45,8 @@ def _warm() -> None:
 
 def _child(request: dict) -> None:
     os.setpgid(0, 0)
+    cpu = int(request.get("timeout", 60))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     for fd, key in ((1, "stdout"), (2, "stderr")):
@@ -89,12 +95,14 @@ def _run(request: dict) -> dict:
             _child(request)
         finally:
             os._exit(70)
-    deadline = started + float(request.get("timeout", 60))
+    deadline = started + float(request.get("wall", 5 * float(request.get("timeout", 60))))
     delay = 0.002
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
         if done:
-            return {"rc": os.waitstatus_to_exitcode(status), "timed_out": False,
+            rc = os.waitstatus_to_exitcode(status)
+            cpu_out = rc in (-signal.SIGXCPU, -signal.SIGKILL)
+            return {"rc": None if cpu_out else rc, "timed_out": cpu_out,
                     "seconds": round(time.monotonic() - started, 3)}
         if time.monotonic() > deadline:
             try:

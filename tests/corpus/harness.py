@@ -1,6 +1,7 @@
 """Running ``cjm`` on hostile input: a process pool, and what commands and formats exist.
 
 ``Runner.run(argv, cwd)`` runs one ``cjm`` invocation as a real process with a hang detector.
+A hang is more than ``timeout`` CPU seconds or ``wall`` seconds (5 x timeout unless given).
 By default it forks from a warm server (see forkrun.py); ``CJM_CORPUS_EXEC=1`` (or
 ``exec_=True``) starts the installed console script instead, for every run.
 
@@ -93,17 +94,19 @@ class Runner:
             n = self._count
         return self._scratch / f"{n}.out", self._scratch / f"{n}.err"
 
-    def run(self, argv: list[str], cwd: Path, *, timeout: float = TIMEOUT, env: dict | None = None,
-            exec_: bool | None = None) -> Result:
+    def run(self, argv: list[str], cwd: Path, *, timeout: float = TIMEOUT, wall: float | None = None,
+            env: dict | None = None, exec_: bool | None = None) -> Result:
+        """Run ``cjm argv`` in ``cwd``; a hang is more than ``timeout`` CPU seconds or ``wall`` seconds."""
         argv = [str(a) for a in argv]
         environment = {**ENV, **(env or {})}
+        wall = wall or 5 * timeout
         if self.exec_ if exec_ is None else exec_:
-            return self._exec(argv, cwd, timeout, environment)
+            return self._exec(argv, cwd, timeout, wall, environment)
         out, err = self._files()
         server = self._server()
         try:
             answer = server.run({"argv": argv, "cwd": str(cwd), "stdout": str(out), "stderr": str(err),
-                                 "env": environment, "timeout": timeout})
+                                 "env": environment, "timeout": timeout, "wall": wall})
         finally:
             self._idle.put(server)
         result = Result(argv, answer["rc"], _read(out), _read(err), answer["timed_out"], answer["seconds"])
@@ -111,15 +114,21 @@ class Runner:
         err.unlink(missing_ok=True)
         return result
 
-    def _exec(self, argv: list[str], cwd: Path, timeout: float, env: dict) -> Result:
+    def _exec(self, argv: list[str], cwd: Path, timeout: float, wall: float, env: dict) -> Result:
+        import resource
+        import signal
         import time
+
+        def limit_cpu() -> None:
+            resource.setrlimit(resource.RLIMIT_CPU, (int(timeout), int(timeout) + 5))
 
         started = time.monotonic()
         proc = subprocess.Popen([str(CJM), *argv], cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env={**os.environ, **env}, start_new_session=True)
+                                stderr=subprocess.PIPE, env={**os.environ, **env}, start_new_session=True,
+                                preexec_fn=limit_cpu)
         try:
-            out, err = proc.communicate(timeout=timeout)
-            timed_out = False
+            out, err = proc.communicate(timeout=wall)
+            timed_out = proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, 9)
             out, err = proc.communicate()

@@ -31,14 +31,20 @@ _SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
 _CSS_URL = re.compile(r"url\(\s*(['\"]?)(.*?)\1\s*\)", re.I | re.S)
 
 
-def url_problem(value: str, *, allow_data_image: bool = False) -> str | None:
-    """Why a browser would do something dangerous with this URL, or None."""
+def url_problem(value: str, *, allow_data_image: bool = False, fetched: bool = False) -> str | None:
+    """Why a browser would do something dangerous with this URL, or None.
+
+    ``fetched``: the browser loads it by itself (``src``, ``<link href>``...), so any other host is a
+    problem; a link (``<a href>``) to another host is only followed when clicked.
+    """
     squashed = _STRIPPED.sub("", value).lower()
     match = _SCHEME.match(squashed)
     if not match:
-        if squashed.startswith("//") or squashed.startswith("\\\\") or squashed.startswith("/\\"):
-            return f"protocol-relative URL {value!r} (fetches from another host)"
+        if fetched and squashed.startswith(("//", "\\\\", "/\\", "\\/")):
+            return f"protocol-relative URL {value!r} loaded from another host"
         return None
+    if fetched and match.group(1) in ("http", "https"):
+        return f"URL {value[:80]!r} loaded from another host"
     scheme = match.group(1)
     if scheme in SAFE_SCHEMES:
         return None
@@ -95,7 +101,8 @@ def active_content(root: ET.Element) -> list[str]:
             elif name == "srcdoc":
                 problems.append(f"srcdoc attribute on <{tag}>")
             elif name in URL_ATTRIBUTES:
-                problem = url_problem(value, allow_data_image=tag in ("img", "image"))
+                fetched = not (tag in ("a", "area") and name in ("href", "xlink:href"))
+                problem = url_problem(value, allow_data_image=tag in ("img", "image"), fetched=fetched)
                 if problem:
                     problems.append(f"{problem} in {name} of <{tag}>")
             elif name == "style":
@@ -158,7 +165,7 @@ MERMAID_LINE = re.compile(
 def check_mermaid(data: bytes | str) -> list[str]:
     text = data.decode("utf-8") if isinstance(data, bytes) else data
     problems = []
-    lines = text.splitlines()
+    lines = re.split(r"\r\n|\r|\n", text)  # Mermaid's own line breaks (str.splitlines also splits on U+2028)
     body = [line for line in lines if line.strip() and not line.strip().startswith("%%")]
     if not body or body[0].strip() != "journey":
         problems.append("Mermaid source does not start with 'journey'")
@@ -181,7 +188,7 @@ def _table_problems(text: str) -> list[str]:
         stripped = re.sub(r"`[^`]*`", "", stripped)
         return stripped.strip("|").count("|") + 1
 
-    for number, line in enumerate(text.splitlines() + [""], 1):
+    for number, line in enumerate(re.split(r"\r\n|\r|\n", text) + [""], 1):  # CommonMark line endings only
         if line.lstrip().startswith("|"):
             rows.append((number, cells(line)))
             continue
