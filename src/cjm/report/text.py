@@ -1,12 +1,14 @@
 """``--format text``: for people. Grouped per file, the source line with a caret, a summary.
 
 With nothing to show, the summary is printed as plain text without importing rich,
-which keeps ``cjm validate`` on valid maps quick to start.
+which keeps ``cjm validate`` on valid maps quick to start. Lines are built as styled
+pieces and joined directly: rich only says which escape codes a style has, since
+rendering every line through a rich Console is far too slow for tens of thousands of
+findings.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from itertools import groupby
 
@@ -32,22 +34,37 @@ def _caret_width(line: str, col: int) -> int:
     return max(1, min(width, 60))
 
 
-def _excerpt(diag: Diagnostic):
-    from rich.text import Text
+class _Painter:
+    """Wraps text in a style's escape codes (as rich renders them), or leaves it plain."""
 
-    out = Text()
+    def __init__(self, color: bool):
+        self.color = color
+        self._codes: dict[str, tuple[str, str]] = {}
+
+    def __call__(self, text: str, style: str | None = None) -> str:
+        if not self.color or not style or not text:
+            return text
+        if style not in self._codes:
+            from rich.color import ColorSystem
+            from rich.style import Style
+
+            before, _, after = Style.parse(style).render("\0", color_system=ColorSystem.STANDARD).partition("\0")
+            self._codes[style] = (before, after)
+        before, after = self._codes[style]
+        return "\n".join(before + part + after if part else part for part in text.split("\n"))
+
+
+def _excerpt(diag: Diagnostic, paint: _Painter) -> str:
     if diag.source_line is None:
-        return out
+        return ""
     gutter = len(str(diag.line)) + 1
     shown = _visible(diag.source_line.expandtabs(1))
     if len(shown) > 160:
         shown = shown[:157] + "..."
-    out.append(f"{diag.line:>{gutter}} │ ", style="dim")
-    out.append(shown + "\n")
-    out.append(f"{'':>{gutter}} │ ", style="dim")
     col = min(diag.col, len(shown) + 1)
-    out.append(" " * (col - 1) + "^" * _caret_width(shown, col) + "\n", style=SEVERITY_STYLE[diag.severity.value])
-    return out
+    caret = " " * (col - 1) + "^" * _caret_width(shown, col)
+    return (paint(f"{diag.line:>{gutter}} │ ", "dim") + shown + "\n"
+            + paint(f"{'':>{gutter}} │ ", "dim") + paint(caret, SEVERITY_STYLE[diag.severity.value]) + "\n")
 
 
 def _summary(report: Report) -> str:
@@ -71,26 +88,15 @@ def _summary(report: Report) -> str:
 def render(report: Report, *, color: bool = False) -> str:
     if not report.diagnostics:
         return _summary(report) + "\n"
-    from rich.console import Console
-    from rich.text import Text
-
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=200,
-                      highlight=False, soft_wrap=True, emoji=False, markup=False)
+    paint = _Painter(color)
+    out: list[str] = []
     for file, diags in groupby(report.diagnostics, key=lambda d: d.file):
         for diag in diags:
-            head = Text()
-            head.append(f"{diag.location}: ", style="bold")
-            head.append(diag.severity.value, style=SEVERITY_STYLE[diag.severity.value])
-            head.append(f" {diag.code} ", style="bold")
-            head.append(f"[{diag.name}] ", style="dim")
-            head.append(diag.message)
-            console.print(head)
-            console.print(_excerpt(diag), end="")
+            out.append(paint(f"{diag.location}: ", "bold") + paint(diag.severity.value, SEVERITY_STYLE[diag.severity.value])
+                       + paint(f" {diag.code} ", "bold") + paint(f"[{diag.name}] ", "dim") + diag.message + "\n")
+            out.append(_excerpt(diag, paint))
             if diag.hint:
-                hint = Text("  = hint: ", style="dim")
-                hint.append(diag.hint)
-                console.print(hint)
-        console.print()
-    console.print(Text(_summary(report), style="bold"))
-    return buffer.getvalue()
+                out.append(paint("  = hint: " + diag.hint, "dim") + "\n")
+        out.append("\n")
+    out.append(paint(_summary(report), "bold") + "\n")
+    return "".join(out)
