@@ -246,3 +246,29 @@ def test_init_never_overwrites(runner, tmp_path, monkeypatch):
     assert result.exit_code == 2
     assert result.stderr == "cjm: error: journey.cjm.yaml already exists; cjm init never overwrites a file\n"
     assert (tmp_path / "journey.cjm.yaml").read_text() == "mine\n"
+
+
+# -- many maps: worker processes ----------------------------------------------------------------------
+
+def test_many_maps_give_the_same_verdicts_with_and_without_workers(tmp_path, monkeypatch):
+    from cjm.validate import PARALLEL_FROM, validate_files
+
+    monkeypatch.chdir(tmp_path)
+    paths = []
+    for index in range(PARALLEL_FROM + 6):
+        path = tmp_path / f"m{index:03d}.cjm.yaml"
+        path.write_text(INVALID if index % 9 == 4 else VALID.replace("id: m", f"id: m{index}"))
+        paths.append(path)
+    alone = validate_files(paths, jobs=1)
+    together = validate_files(paths, jobs=2)
+    assert together == alone
+    assert [v.file for v in together] == [p.name for p in paths]
+    assert sum(not v.valid for v in together) == 8
+    assert together[4].diagnostics[0].location == "m004.cjm.yaml:5:28"
+
+
+def test_jobs_option(runner, maps):
+    for jobs in ("1", "2", "0"):
+        result = runner.invoke(app, ["validate", "journeys", "--jobs", jobs])
+        assert (result.exit_code, result.stdout) == (0, "3 maps valid\n")
+    assert runner.invoke(app, ["validate", "journeys", "-j", "-1"]).exit_code == 2

@@ -134,18 +134,21 @@ class _Builder:
     def refuse_key(self, pos: Position) -> None:
         self.stop(pos, "CJM002", "unsupported-yaml", "mapping keys must be plain text, not lists or mappings")
 
-    def place(self, value: Any, size: int, start: Position, end: Position, anchor: str | None) -> None:
-        """Put a finished node into its parent: a list item, a mapping key, or a mapping value."""
+    def place(self, value: Any, size: int, start: Position, end_mark: Any, anchor: str | None) -> None:
+        """Put a finished node into its parent: a list item, a mapping key, or a mapping value.
+
+        ``end_mark`` is the parser's mark, made a Position only where a span needs it (keys need none).
+        """
         if anchor is not None:
             self.anchors[anchor] = (value, size)
         if not self.stack:
             self.root = value
-            self.spans[()] = Span(start, end)
+            self.spans[()] = Span(start, _mark(end_mark))
             return
         parent = self.stack[-1]
         parent.size += size
         if not parent.is_map:
-            self.spans[(*parent.path, len(parent.container))] = Span(start, end)
+            self.spans[(*parent.path, len(parent.container))] = Span(start, _mark(end_mark))
             parent.container.append(value)
             return
         key = parent.pending_key
@@ -171,7 +174,7 @@ class _Builder:
             return
         parent.seen[key] = key_pos
         parent.container[key] = value
-        self.spans[path] = Span(start, end, key_pos)
+        self.spans[path] = Span(start, _mark(end_mark), key_pos)
 
     def child_path(self) -> Path:
         if not self.stack:
@@ -193,14 +196,15 @@ class _Builder:
             if self.nodes > self.limits.max_nodes:
                 self.count(start, 0)
             value = event.value
-            if not event.style and value in NULLS:  # plain style: None from PyYAML's parser, '' from libyaml's
+            style = event.style
+            if not style and value in NULLS:  # plain style: None from PyYAML's parser, '' from libyaml's
                 value = None
-            elif CONTROL_CHARS.search(value):
+            elif style == '"' and CONTROL_CHARS.search(value):  # only escapes can add what the text lacks
                 char = CONTROL_CHARS.search(value).group()
                 self.stop(start, "CJM004", "bad-character",
                           f"text holds the control character or invalid code point U+{ord(char):04X}",
                           hint="remove it; maps hold no NUL, other C0 control characters or lone surrogates")
-            self.place(value, 1, start, _mark(event.end_mark), event.anchor)
+            self.place(value, 1, start, event.end_mark, event.anchor)
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
             start = _mark(event.start_mark)
             if event.tag is not None:
@@ -216,14 +220,14 @@ class _Builder:
             stack.append(_Frame(container, self.child_path(), start, event.anchor))
         elif kind is MappingEndEvent or kind is SequenceEndEvent:
             frame = self.stack.pop()
-            self.place(frame.container, frame.size, frame.start, _mark(event.end_mark), frame.anchor)
+            self.place(frame.container, frame.size, frame.start, event.end_mark, frame.anchor)
         elif kind is AliasEvent:
             start = _mark(event.start_mark)
             if event.anchor not in self.anchors:
                 self.stop(start, "CJM001", "yaml-syntax", f"alias '*{event.anchor}' refers to no anchor defined before it")
             value, size = self.anchors[event.anchor]
             self.count(start, size)
-            self.place(value, size, start, _mark(event.end_mark), None)
+            self.place(value, size, start, event.end_mark, None)
         elif kind is DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
@@ -309,15 +313,19 @@ def parse_text(raw: bytes, file: str, limits: Limits = Limits()) -> Parsed:
     if bad is not None:
         return Parsed(file, None, source, [bad])
     builder = _Builder(file, lines, limits)
+    loader = _Loader(text)
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            builder.feed(event)
+        feed, next_event, more = builder.feed, loader.get_event, loader.check_event
+        while more():
+            feed(next_event())
     except LoadError as exc:
         return Parsed(file, None, source, builder.diagnostics + [exc.diagnostic])
     except yaml.MarkedYAMLError as exc:
         return Parsed(file, None, source, builder.diagnostics + [_syntax_error(exc, builder)])
     except yaml.YAMLError as exc:  # pragma: no cover - libyaml marks its errors
         return Parsed(file, None, source, builder.diagnostics + [Diagnostic("CJM001", "yaml-syntax", str(exc), file)])
+    finally:
+        loader.dispose()
     source.spans = builder.spans
     if builder.root is None:
         return Parsed(file, None, source, [Diagnostic("CJM010", "schema", "the file holds no map; a map starts with 'cjm: 1'", file)])

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gc
+import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from pydantic import ValidationError
 
@@ -17,6 +19,9 @@ from cjm.load import Limits, parse_text
 from cjm.model import JourneyMap, Persona
 from cjm.project import display_name, find_root
 from cjm.schema_errors import schema_diagnostics, schema_error_paths
+
+
+PARALLEL_FROM = 64  # fewer files than this are read faster than worker processes start
 
 
 @dataclass
@@ -62,6 +67,45 @@ def read_map(path: Path, limits: Limits = Limits()) -> LoadedMap:
         return LoadedMap(path, file, SourceMap(), diagnostics=[
             Diagnostic("CJM000", "unreadable", f"cannot read file: {exc.strerror or exc}", file)])
     return validate_bytes(raw, path, file, limits)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What validating one file concluded, without the map: small enough to keep for thousands of files."""
+
+    file: str
+    valid: bool
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def _verdict(path: Path, limits: Limits) -> Verdict:
+    loaded = read_map(path, limits)
+    return Verdict(loaded.file, loaded.valid, tuple(loaded.diagnostics))
+
+
+def available_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def validate_files(paths: Sequence[Path], limits: Limits = Limits(), jobs: int = 0) -> list[Verdict]:
+    """Validate many files, in order; with ``PARALLEL_FROM`` files or more, in ``jobs`` worker processes.
+
+    ``jobs`` 0 means one worker per available CPU. Workers are forked, so they start with
+    everything already imported; where fork is not available the files are read here, one by one.
+    """
+    import multiprocessing
+
+    jobs = jobs or available_cpus()
+    if jobs <= 1 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return [_verdict(path, limits) for path in paths]
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk = max(1, len(paths) // (jobs * 8))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        return list(pool.map(partial(_verdict, limits=limits), paths, chunksize=chunk))
 
 
 def _read_limited(path: Path, max_bytes: int) -> bytes:

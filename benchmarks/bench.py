@@ -1,0 +1,129 @@
+"""The benchmark cases and how they are measured.
+
+Two kinds of case:
+
+- ``ProcessCase``: one whole ``cjm`` process, as a user starts it. Wall time and the
+  child's peak memory (``ru_maxrss`` from ``os.wait4``), repeated; ``run.py`` runs the
+  process cases round-robin, so drift on a busy machine spreads over all of them.
+- ``StageCase``: in-process timings of a pipeline's steps, each fed the previous
+  step's result (read -> parse -> model -> check), best and median of repeats.
+
+A module ``benchmarks/cases_<topic>.py`` lists its cases in ``CASES``; ``run.py``
+finds every such module, so adding a case never touches another module.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[1]
+
+
+def cjm(*args: str) -> list[str]:
+    """The installed ``cjm`` command with ``args``."""
+    return [str(BIN / "cjm"), *args]
+
+
+@dataclass(frozen=True)
+class ProcessCase:
+    """Run ``command(scratch)`` as a process; ``setup(scratch)`` prepares files once, untimed."""
+
+    name: str
+    command: Callable[[Path], list[str]]
+    setup: Callable[[Path], Any] | None = None
+    aim_ms: float | None = None
+    expect_exit: tuple[int, ...] = (0,)
+
+
+@dataclass(frozen=True)
+class StageCase:
+    """Time ``stages`` in order; ``prepare(scratch)`` gives the first stage its input, untimed."""
+
+    name: str
+    prepare: Callable[[Path], Any]
+    stages: list[tuple[str, Callable[[Any], Any]]]
+
+
+@dataclass
+class ProcessResult:
+    case: ProcessCase
+    wall: list[float] = field(default_factory=list)
+    max_rss_kib: int = 0
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.wall) * 1000
+
+    @property
+    def min_ms(self) -> float:
+        return min(self.wall) * 1000
+
+    @property
+    def verdict(self) -> str:
+        if self.case.aim_ms is None:
+            return ""
+        return "met" if self.median_ms < self.case.aim_ms else "missed"
+
+
+@dataclass
+class StageResult:
+    case: StageCase
+    times: dict[str, list[float]] = field(default_factory=dict)
+
+    def best_ms(self, stage: str) -> float:
+        return min(self.times[stage]) * 1000
+
+    def median_ms(self, stage: str) -> float:
+        return statistics.median(self.times[stage]) * 1000
+
+
+def run_once(case: ProcessCase, scratch: Path) -> tuple[float, int]:
+    """Wall seconds and peak resident memory (KiB) of one run of ``case``."""
+    argv = case.command(scratch)
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=scratch, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               env={**os.environ, "NO_COLOR": "1"})
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode("utf-8", "replace") if process.stderr else ""
+    process.stderr.close()
+    if process.returncode not in case.expect_exit:
+        raise RuntimeError(f"{case.name}: exit {process.returncode}\n{stderr}")
+    return wall, usage.ru_maxrss
+
+
+def run_processes(cases: list[ProcessCase], scratch_for: Callable[[str], Path], runs: int) -> list[ProcessResult]:
+    results = [ProcessResult(case) for case in cases]
+    scratches = []
+    for case in cases:
+        scratch = scratch_for(case.name)
+        if case.setup:
+            case.setup(scratch)
+        run_once(case, scratch)  # warm the file cache and the bytecode cache, untimed
+        scratches.append(scratch)
+    for _ in range(runs):
+        for result, scratch in zip(results, scratches):
+            wall, rss = run_once(result.case, scratch)
+            result.wall.append(wall)
+            result.max_rss_kib = max(result.max_rss_kib, rss)
+    return results
+
+
+def run_stages(case: StageCase, scratch: Path, repeats: int) -> StageResult:
+    result = StageResult(case, {name: [] for name, _ in case.stages})
+    for _ in range(repeats):
+        value = case.prepare(scratch)
+        for name, step in case.stages:
+            start = time.perf_counter()
+            value = step(value)
+            result.times[name].append(time.perf_counter() - start)
+    return result

@@ -1,0 +1,69 @@
+"""``cjm validate``: one map, 1,000 maps, and the steps of validating maps of 30 to 3,000 touchpoints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench import REPO, ProcessCase, StageCase, cjm
+from generate import make_map, write_maps
+
+EXAMPLE = REPO / "examples" / "online-shop-checkout.cjm.yaml"
+MANY_MAPS = 1000
+TOUCHPOINTS_EACH = 30
+
+
+def _write_many(scratch: Path) -> None:
+    folder = scratch / "maps"
+    if len(list(folder.glob("*.cjm.yaml"))) != MANY_MAPS:
+        write_maps(folder, MANY_MAPS, TOUCHPOINTS_EACH)
+
+
+def _write_one(touchpoints: int):
+    def prepare(scratch: Path) -> Path:
+        path = scratch / f"generated-{touchpoints}.cjm.yaml"
+        if not path.exists():
+            path.write_text(make_map(touchpoints), encoding="utf-8")
+        return path
+    return prepare
+
+
+def _read(path: Path) -> tuple[Path, bytes]:
+    return path, path.read_bytes()
+
+
+def _parse(read: tuple[Path, bytes]):
+    from cjm.load import parse_text
+
+    path, raw = read
+    parsed = parse_text(raw, path.name)
+    assert parsed.ok, parsed.diagnostics
+    return parsed
+
+
+def _model(parsed):
+    from cjm.model import JourneyMap
+
+    return parsed, JourneyMap.model_validate(parsed.data)
+
+
+def _check(modelled):
+    from cjm.check import check_data
+
+    parsed, _ = modelled
+    problems = check_data(parsed.data, [], parsed.source, parsed.file)
+    assert problems == [], problems
+    return problems
+
+
+STAGES = [("read", _read), ("parse", _parse), ("model", _model), ("check", _check)]
+
+CASES = [
+    ProcessCase("cjm --version", lambda scratch: cjm("--version")),
+    ProcessCase("cjm validate: 1 map (example, 30 touchpoints)",
+                lambda scratch: cjm("validate", str(EXAMPLE)), aim_ms=150),
+    ProcessCase(f"cjm validate: {MANY_MAPS:,} maps of {TOUCHPOINTS_EACH} touchpoints",
+                lambda scratch: cjm("validate", "maps"), setup=_write_many, aim_ms=5000),
+    StageCase("validate steps, 30 touchpoints", _write_one(30), STAGES),
+    StageCase("validate steps, 300 touchpoints", _write_one(300), STAGES),
+    StageCase("validate steps, 3,000 touchpoints", _write_one(3000), STAGES),
+]

@@ -1,0 +1,97 @@
+"""Run every benchmark case (benchmarks/cases_*.py) and print markdown tables.
+
+    python benchmarks/run.py                 # everything, 7 process runs each
+    python benchmarks/run.py --runs 11       # more runs
+    python benchmarks/run.py --only validate # cases whose name holds "validate"
+    python benchmarks/run.py --list          # the case names
+
+Scratch files (generated maps) are kept in .bench/ (or --scratch) between runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import platform
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench import REPO, ProcessCase, StageCase, run_processes, run_stages  # noqa: E402
+
+
+def discover() -> list[ProcessCase | StageCase]:
+    cases: list[ProcessCase | StageCase] = []
+    for module_path in sorted(HERE.glob("cases_*.py")):
+        cases.extend(importlib.import_module(module_path.stem).CASES)
+    return cases
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, {platform.system()}"
+
+
+def process_table(results) -> str:
+    rows = ["| case | runs | median ms | min ms | peak memory MiB | aim |", "| --- | ---: | ---: | ---: | ---: | --- |"]
+    for r in results:
+        aim = f"< {r.case.aim_ms:,.0f} ms: {r.verdict}" if r.case.aim_ms else ""
+        rows.append(f"| {r.case.name} | {len(r.wall)} | {r.median_ms:,.0f} | {r.min_ms:,.0f} | "
+                    f"{r.max_rss_kib / 1024:,.0f} | {aim} |")
+    return "\n".join(rows)
+
+
+def stage_table(results) -> str:
+    names: list[str] = []
+    for r in results:
+        names += [n for n, _ in r.case.stages if n not in names]
+    rows = ["| case | " + " | ".join(names) + " | total |", "| --- |" + " ---: |" * (len(names) + 1)]
+    for r in results:
+        cells = [f"{r.best_ms(n):,.1f}" if n in r.times else "" for n in names]
+        total = sum(r.best_ms(n) for n in r.times)
+        rows.append(f"| {r.case.name} | " + " | ".join(cells) + f" | {total:,.1f} |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="cjm benchmarks")
+    parser.add_argument("--runs", type=int, default=7, help="runs of each process case (at least 5)")
+    parser.add_argument("--repeats", type=int, default=9, help="repeats of each in-process stage case")
+    parser.add_argument("--only", default="", help="run only cases whose name holds this text")
+    parser.add_argument("--scratch", type=Path, default=REPO / ".bench", help="where generated files are kept")
+    parser.add_argument("--list", action="store_true", help="list the cases and exit")
+    args = parser.parse_args()
+
+    cases = [c for c in discover() if args.only in c.name]
+    if args.list:
+        print("\n".join(c.name for c in cases))
+        return
+
+    def scratch_for(name: str) -> Path:
+        folder = args.scratch / "".join(ch if ch.isalnum() else "-" for ch in name).strip("-")
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    print(f"Machine: {machine()}\n")
+    processes = [c for c in cases if isinstance(c, ProcessCase)]
+    if processes:
+        print("Whole process (wall time; round-robin over the cases):\n")
+        print(process_table(run_processes(processes, scratch_for, max(args.runs, 5))) + "\n")
+    stages = [c for c in cases if isinstance(c, StageCase)]
+    if stages:
+        print(f"In-process steps (best of {args.repeats}, ms):\n")
+        print(stage_table([run_stages(c, scratch_for(c.name), args.repeats) for c in stages]))
+
+
+if __name__ == "__main__":
+    main()
