@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench graphviz chromium clean schema
+.PHONY: setup demo test bench bench-compare fuzz graphviz chromium clean schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,25 @@ test: setup chromium
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+	$(MAKE) --no-print-directory bench-compare
+
+# cjm side by side with check-jsonschema, yamllint and the Mermaid CLI (installed here when missing)
+bench-compare: setup
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python benchmarks/compare.py
+
+# long fuzzing: Hypothesis with thousands of random examples (failures kept in .hypothesis/fuzz),
+# then the Atheris harness of the loader for FUZZ_SECONDS (crashes saved in fuzz/crashes/)
+FUZZ_SECONDS ?= 300
+fuzz: setup
+	CJM_FUZZ=1 $(BIN)/python -m pytest -q -n 2 tests/test_fuzz.py
+	@if $(BIN)/python -m pip install --quiet -e '.[fuzz]'; then \
+	  mkdir -p fuzz/work fuzz/crashes; \
+	  $(BIN)/python fuzz/fuzz_loader.py fuzz/work examples tests/corpus -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -artifact_prefix=fuzz/crashes/; \
+	else \
+	  echo "atheris does not install on this machine; the loader harness is skipped"; \
+	fi
 
 schema: setup
 	$(BIN)/cjm schema -o schemas/cjm-map.v1.schema.json
