@@ -197,6 +197,10 @@ def test_lint_counts_stale_review_and_average_emotion(tmp_path, today):
     warnings = re.search(r'<span class="badge warning">(\d+) warnings?</span>', old_row)
     assert warnings and int(warnings.group(1)) >= 1
     assert "CJM501" in old_row
+    # the map pages carry the same findings
+    assert "CJM501" in (tmp_path / "site" / "maps" / "old" / "map.html").read_text()
+    assert "CJM501" not in (tmp_path / "site" / "maps" / "fresh" / "map.html").read_text()
+    assert "Lint findings" in (tmp_path / "site" / "maps" / "fresh" / "map.html").read_text()
 
 
 def test_map_text_is_escaped_everywhere(tmp_path, today):
@@ -492,3 +496,30 @@ def test_in_a_browser_the_index_is_dark_for_a_dark_system(browser, examples_site
         page.screenshot(path=str(tmp_path / "site-index-dark.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_in_a_browser_a_hostile_map_runs_nothing_on_the_index(browser, tmp_path):
+    from hostile_maps import hostile_yaml
+    from test_browser import POKE
+
+    (tmp_path / "maps").mkdir()
+    (tmp_path / "maps" / "hostile.cjm.yaml").write_bytes(hostile_yaml())
+    write(tmp_path, "maps/bad.cjm.yaml", "cjm: 1\nid: bad\ntitle: \"<script>window.__pwned=1</script>\"\nstages: 1\n")
+    result = cjm("site", str(tmp_path / "maps"), "-o", str(tmp_path / "site"))
+    assert result.exit_code == 1, result.output
+    index = Opened(browser, tmp_path / "site" / "index.html")
+    dialogs: list[str] = []
+    index.page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        assert index.page.evaluate(POKE) == "undefined"
+        for element in index.page.locator("a, td, span, summary").all()[:150]:
+            element.hover(timeout=2_000, force=True)
+        assert index.page.evaluate("typeof window.__pwned") == "undefined"
+        handlers = index.page.evaluate(
+            "[...document.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name))"
+            ".filter(n => n.startsWith('on'))")
+        assert handlers == [] and dialogs == []
+        assert index.page.evaluate("document.scripts.length") == 0
+        assert index.problems == [] and index.requests == [(tmp_path / "site" / "index.html").as_uri()]
+    finally:
+        index.close()

@@ -227,7 +227,8 @@ def build_site(planned: Iterable[tuple[LoadedMap, str]], lint: Linter, *, theme:
         findings = lint(loaded) if loaded.valid else []
         entry, journey = entry_for(loaded, slug, findings)
         if journey is not None:
-            options = RenderOptions(theme=theme, findings=tuple(entry.diagnostics))
+            # lint ran: a map page with no findings says so, rather than nothing
+            options = RenderOptions(theme=theme, findings=tuple(entry.diagnostics), with_lint=True)
             for label, view, fmt, name in PAGES:
                 href = f"maps/{slug}/{name}"
                 try:
