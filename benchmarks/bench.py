@@ -14,6 +14,7 @@ finds every such module, so adding a case never touches another module.
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import subprocess
@@ -45,11 +46,15 @@ class ProcessCase:
 
 @dataclass(frozen=True)
 class StageCase:
-    """Time ``stages`` in order; ``prepare(scratch)`` gives the first stage its input, untimed."""
+    """Time ``stages`` in order; ``prepare(scratch)`` gives the first stage its input, untimed.
+
+    ``pause_gc``: run the stages with the garbage collector paused, as ``validate_bytes`` does.
+    """
 
     name: str
     prepare: Callable[[Path], Any]
     stages: list[tuple[str, Callable[[Any], Any]]]
+    pause_gc: bool = False
 
 
 @dataclass
@@ -122,8 +127,14 @@ def run_stages(case: StageCase, scratch: Path, repeats: int) -> StageResult:
     result = StageResult(case, {name: [] for name, _ in case.stages})
     for _ in range(repeats):
         value = case.prepare(scratch)
-        for name, step in case.stages:
-            start = time.perf_counter()
-            value = step(value)
-            result.times[name].append(time.perf_counter() - start)
+        if case.pause_gc:
+            gc.disable()
+        try:
+            for name, step in case.stages:
+                start = time.perf_counter()
+                value = step(value)
+                result.times[name].append(time.perf_counter() - start)
+        finally:
+            gc.enable()
+        del value
     return result

@@ -63,7 +63,7 @@ CASES = [
                 lambda scratch: cjm("validate", str(EXAMPLE)), aim_ms=150),
     ProcessCase(f"cjm validate: {MANY_MAPS:,} maps of {TOUCHPOINTS_EACH} touchpoints",
                 lambda scratch: cjm("validate", "maps"), setup=_write_many, aim_ms=5000),
-    StageCase("validate steps, 30 touchpoints", _write_one(30), STAGES),
-    StageCase("validate steps, 300 touchpoints", _write_one(300), STAGES),
-    StageCase("validate steps, 3,000 touchpoints", _write_one(3000), STAGES),
+    StageCase("validate steps, 30 touchpoints", _write_one(30), STAGES, pause_gc=True),
+    StageCase("validate steps, 300 touchpoints", _write_one(300), STAGES, pause_gc=True),
+    StageCase("validate steps, 3,000 touchpoints", _write_one(3000), STAGES, pause_gc=True),
 ]

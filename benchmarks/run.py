@@ -5,7 +5,7 @@
     python benchmarks/run.py --only validate # cases whose name holds "validate"
     python benchmarks/run.py --list          # the case names
 
-Scratch files (generated maps) are kept in .bench/ (or --scratch) between runs.
+Scratch files (generated maps) are kept in benchmarks/.data/ (or --scratch) between runs.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench import REPO, ProcessCase, StageCase, run_processes, run_stages  # noqa: E402
+from bench import ProcessCase, StageCase, run_processes, run_stages  # noqa: E402
 
 
 def discover() -> list[ProcessCase | StageCase]:
@@ -51,16 +51,19 @@ def process_table(results) -> str:
     return "\n".join(rows)
 
 
-def stage_table(results) -> str:
-    names: list[str] = []
+def stage_tables(results) -> str:
+    """One table per set of steps, so cases of different pipelines do not share columns."""
+    groups: dict[tuple[str, ...], list] = {}
     for r in results:
-        names += [n for n, _ in r.case.stages if n not in names]
-    rows = ["| case | " + " | ".join(names) + " | total |", "| --- |" + " ---: |" * (len(names) + 1)]
-    for r in results:
-        cells = [f"{r.best_ms(n):,.1f}" if n in r.times else "" for n in names]
-        total = sum(r.best_ms(n) for n in r.times)
-        rows.append(f"| {r.case.name} | " + " | ".join(cells) + f" | {total:,.1f} |")
-    return "\n".join(rows)
+        groups.setdefault(tuple(n for n, _ in r.case.stages), []).append(r)
+    tables = []
+    for names, members in groups.items():
+        rows = ["| case | " + " | ".join(names) + " | total |", "| --- |" + " ---: |" * (len(names) + 1)]
+        for r in members:
+            cells = [f"{r.best_ms(n):,.1f}" for n in names]
+            rows.append(f"| {r.case.name} | " + " | ".join(cells) + f" | {sum(r.best_ms(n) for n in names):,.1f} |")
+        tables.append("\n".join(rows))
+    return "\n\n".join(tables)
 
 
 def main() -> None:
@@ -68,7 +71,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7, help="runs of each process case (at least 5)")
     parser.add_argument("--repeats", type=int, default=9, help="repeats of each in-process stage case")
     parser.add_argument("--only", default="", help="run only cases whose name holds this text")
-    parser.add_argument("--scratch", type=Path, default=REPO / ".bench", help="where generated files are kept")
+    parser.add_argument("--scratch", type=Path, default=HERE / ".data", help="where generated files are kept")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     args = parser.parse_args()
 
@@ -90,7 +93,7 @@ def main() -> None:
     stages = [c for c in cases if isinstance(c, StageCase)]
     if stages:
         print(f"In-process steps (best of {args.repeats}, ms):\n")
-        print(stage_table([run_stages(c, scratch_for(c.name), args.repeats) for c in stages]))
+        print(stage_tables([run_stages(c, scratch_for(c.name), args.repeats) for c in stages]))
 
 
 if __name__ == "__main__":
