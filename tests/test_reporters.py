@@ -77,7 +77,22 @@ def test_text_shows_location_name_source_caret_hint_and_summary(maps: Path) -> N
 
 def test_text_is_coloured_when_forced(maps: Path) -> None:
     out = run_cli("lint", env={"FORCE_COLOR": "1"}).stdout
-    assert "\x1b[" in out
+    assert "\x1b[1;31merror\x1b[0m" in out
+    assert "\x1b[33mwarning\x1b[0m" in out
+    assert "\x1b[2m  = hint: plan an opportunity: 50%: a, b\x1b[0m" in out
+    assert "\x1b[1mFound 3 findings (1 error, 2 warnings) in 2 of 3 maps\x1b[0m" in out
+    plain = run_cli("lint").stdout
+    import re
+
+    assert re.sub(r"\x1b\[[0-9;]*m", "", out) == plain
+
+
+def test_text_with_many_findings_keeps_every_one(project: Path, test_rules) -> None:
+    touchpoints = "".join(f"      - id: t{i}\n        name: T{i} FLAG\n" for i in range(3000))
+    write(project, "big.cjm.yaml", f"cjm: 1\nid: big\ntitle: Big\nowner: Me\nstages:\n  - id: s\n    name: S\n    touchpoints:\n{touchpoints}")
+    out = run_cli("lint", "--select", "CJM191").stdout
+    assert out.count(" warning CJM191 [flagged-touchpoint] ") == 3000
+    assert out.rstrip().endswith("Found 3000 findings (3000 warnings) in 1 of 1 map")
 
 
 def test_text_when_all_is_well(project: Path, test_rules) -> None:

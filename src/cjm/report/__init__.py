@@ -47,33 +47,39 @@ class Report:
         return count_by_severity(self.diagnostics)
 
 
-def repo_relative(file: str) -> str:
-    """A reported file as a path from the repository root (GITHUB_WORKSPACE, else the folder
-    holding .git above the current one, else the current folder), POSIX style; absolute when
-    the file lies outside it. Code scanning and annotations resolve paths this way."""
+def repo_relative(file: str, root=None) -> str:
+    """A reported file as a path from the repository root (``repo_root()`` unless given),
+    POSIX style; absolute when the file lies outside it. Code scanning and annotations
+    resolve paths this way."""
     import os
     from pathlib import Path
 
     absolute = Path(os.path.abspath(file))
-    root = _repo_root()
     try:
-        return absolute.relative_to(root).as_posix()
+        return absolute.relative_to(root or repo_root()).as_posix()
     except ValueError:
         return absolute.as_posix()
 
 
-def _repo_root():
+def repo_root():
+    """GITHUB_WORKSPACE when set, else the folder holding .git above the current one, else the current folder."""
     import os
     from pathlib import Path
 
     workspace = os.environ.get("GITHUB_WORKSPACE")
     if workspace:
         return Path(os.path.abspath(workspace))
-    cwd = Path.cwd().resolve()
+    cwd = Path.cwd()
     for folder in (cwd, *cwd.parents):
         if (folder / ".git").exists():
             return folder
     return cwd
+
+
+def repo_paths(report: "Report") -> dict[str, str]:
+    """Each reported file's ``repo_relative`` path, worked out once per file."""
+    root = repo_root()
+    return {file: repo_relative(file, root) for file in {d.file for d in report.diagnostics}}
 
 
 def reporter(name: str) -> Callable[..., str]:

@@ -8,7 +8,7 @@ otherwise end a property.
 from __future__ import annotations
 
 from cjm.diagnostics import Diagnostic, Severity
-from cjm.report import Report, repo_relative
+from cjm.report import Report, repo_paths, repo_relative
 
 COMMANDS = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}
 
@@ -21,9 +21,9 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(diag: Diagnostic) -> str:
+def annotation(diag: Diagnostic, path: str | None = None) -> str:
     properties = {
-        "file": repo_relative(diag.file),
+        "file": path if path is not None else repo_relative(diag.file),
         "line": str(diag.line),
         "col": str(diag.col),
         "title": f"{diag.code} {diag.name}",
@@ -34,4 +34,5 @@ def annotation(diag: Diagnostic) -> str:
 
 
 def render(report: Report, *, color: bool = False) -> str:
-    return "".join(annotation(diag) + "\n" for diag in report.diagnostics)
+    paths = repo_paths(report)
+    return "".join(annotation(diag, paths[diag.file]) + "\n" for diag in report.diagnostics)

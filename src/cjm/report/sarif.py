@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from cjm import __version__
 from cjm.diagnostics import Diagnostic, Severity
-from cjm.report import Report, RuleInfo, repo_relative
+from cjm.report import Report, RuleInfo, repo_paths
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/cjm/"
@@ -42,16 +42,15 @@ def _descriptor(info: RuleInfo) -> dict:
     }
 
 
-def _uri(file: str) -> tuple[str, bool]:
-    """(URI, whether it is relative to %SRCROOT%)."""
-    path = repo_relative(file)
+def _uri(path: str) -> tuple[str, bool]:
+    """(URI, whether it is relative to %SRCROOT%) for a ``repo_relative`` path."""
     if path.startswith("/"):
         return "file://" + quote(path), False
     return quote(path), True
 
 
-def _result(diag: Diagnostic, index: int) -> dict:
-    uri, relative = _uri(diag.file)
+def _result(diag: Diagnostic, index: int, path: str) -> dict:
+    uri, relative = _uri(path)
     artifact = {"uri": uri, "uriBaseId": "%SRCROOT%"} if relative else {"uri": uri}
     text = diag.message if not diag.hint else f"{diag.message}\nHint: {diag.hint}"
     return {
@@ -72,6 +71,7 @@ def render(report: Report, *, color: bool = False) -> str:
         infos.setdefault(diag.code, RuleInfo(diag.code, diag.name, diag.name, default_severity=diag.severity))
     codes = sorted(infos)
     index = {code: i for i, code in enumerate(codes)}
+    paths = repo_paths(report)
     document = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -85,7 +85,8 @@ def render(report: Report, *, color: bool = False) -> str:
             }},
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": True}],
-            "results": [_result(diag, index[diag.code]) for diag in report.diagnostics],
+            "results": [_result(diag, index[diag.code], paths[diag.file]) for diag in report.diagnostics],
         }],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    # No indentation: json's fast encoder only runs without it (pretty-print with `jq .`).
+    return json.dumps(document, ensure_ascii=False) + "\n"
