@@ -71,8 +71,9 @@ def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRA
     short = _short_names(journey)
     pain_ids = (f"p{i}" for i in count())
     pains = 0
+    by_stage = _by_stage(journey, shown)
     for stage_index, stage in enumerate(journey.map.stages):
-        steps = [s for s in shown if s.stage_index == stage_index]
+        steps = by_stage[stage_index]
         with graph.subgraph(name=f"cluster_s{stage_index}") as cluster:
             _stage(cluster, stage_index, stage, bool(steps), theme, style)
             for step in steps:
@@ -89,7 +90,7 @@ def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRA
         graph.edge(node_id[source.id], node_id[target.id],
                    tooltip=tooltip([f"{source.touchpoint.name}{ARROW}{target.touchpoint.name}"], style.tooltip_chars),
                    **({"constraint": "false", "style": "dashed"} if backward else {}))
-    for source_id, target_id in _stage_order(journey, shown, node_id, edges):
+    for source_id, target_id in _stage_order(by_stage, node_id, edges):
         graph.edge(source_id, target_id, style="invis")
     _legend(graph, theme, style, pains=pains > 0, drop_offs=bool(drop_offs))
     return graph
@@ -165,7 +166,14 @@ def flow(journey: Journey, shown: list[Step]) -> list[tuple[Step, Step]]:
     return list(unique.values())
 
 
-def _stage_order(journey: Journey, shown: list[Step], node_id: dict[str, str],
+def _by_stage(journey: Journey, shown: list[Step]) -> list[list[Step]]:
+    out: list[list[Step]] = [[] for _ in journey.map.stages]
+    for step in shown:
+        out[step.stage_index].append(step)
+    return out
+
+
+def _stage_order(by_stage: list[list[Step]], node_id: dict[str, str],
                  edges: list[tuple[Step, Step]]) -> list[tuple[str, str]]:
     """Invisible edges that keep the journey left to right where the flow does not.
 
@@ -177,8 +185,8 @@ def _stage_order(journey: Journey, shown: list[Step], node_id: dict[str, str],
     reached = {target.id for source, target in edges if target.index > source.index}
     before: str | None = None
     out: list[tuple[str, str]] = []
-    for stage_index in range(len(journey.map.stages)):
-        members = [(node_id[s.id], s.id in reached) for s in shown if s.stage_index == stage_index]
+    for stage_index, steps in enumerate(by_stage):
+        members = [(node_id[s.id], s.id in reached) for s in steps]
         for node, has_way_in in members or [(f"e{stage_index}", False)]:
             if before is not None and stage_index > 0 and not has_way_in:
                 out.append((before, node))
