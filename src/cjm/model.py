@@ -63,6 +63,17 @@ def _finite(value: float) -> float:
     return value
 
 
+# Factories for empty defaults. Plain functions rather than ``list``/``dict``: pydantic reads a
+# factory's signature, and for a builtin that means parsing its text signature, which costs
+# start-up time in every run.
+def _empty_list() -> list:
+    return []
+
+
+def _empty_dict() -> dict:
+    return {}
+
+
 Id = Annotated[
     str,
     StringConstraints(pattern=SLUG_PATTERN, max_length=64),
@@ -80,7 +91,7 @@ Url = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterVali
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=False, defer_build=True)
 
 
 class Medium(str, Enum):
@@ -130,11 +141,11 @@ class Persona(Model):
     id: Id
     name: Text = Field(description="The persona's name, e.g. `Rosa, repeat buyer`.")
     description: LongText | None = Field(None, description="Who they are, in a few sentences.")
-    demographics: dict[Text, Text] = Field(default_factory=dict, description="Facts such as age or role, as text.")
-    goals: list[Text] = Field(default_factory=list, description="What they want to achieve.")
-    challenges: list[Text] = Field(default_factory=list, description="What stands in their way.")
-    behaviors: list[Text] = Field(default_factory=list, description="How they typically act.")
-    channels: list[Text] = Field(default_factory=list, description="Channels they use, e.g. `social`, `store`.")
+    demographics: dict[Text, Text] = Field(default_factory=_empty_dict, description="Facts such as age or role, as text.")
+    goals: list[Text] = Field(default_factory=_empty_list, description="What they want to achieve.")
+    challenges: list[Text] = Field(default_factory=_empty_list, description="What stands in their way.")
+    behaviors: list[Text] = Field(default_factory=_empty_list, description="How they typically act.")
+    channels: list[Text] = Field(default_factory=_empty_list, description="Channels they use, e.g. `social`, `store`.")
 
 
 class ContentAsset(Model):
@@ -151,7 +162,7 @@ def _asset_kind(value: Any) -> str:
 
 
 def _assets(items: list[ContentAsset | str]) -> list[ContentAsset]:
-    return [ContentAsset(title=item) if isinstance(item, str) else item for item in items]
+    return [ContentAsset.model_construct(title=item) if isinstance(item, str) else item for item in items]
 
 
 Content = Annotated[
@@ -231,19 +242,19 @@ class Touchpoint(Model):
     online: bool | None = Field(None, description="Whether the touchpoint happens online.")
     owner: Text | None = Field(None, description="Team responsible for the touchpoint.")
     personas: list[Id] | None = Field(None, description="Persona ids this touchpoint serves; all personas when left out.")
-    actions: list[Text] = Field(default_factory=list, description="What the customer does.")
-    thoughts: list[Text] = Field(default_factory=list, description="What the customer thinks or asks.")
-    pains: list[Text] = Field(default_factory=list, description="Pain points and roadblocks.")
-    opportunities: list[Text] = Field(default_factory=list, description="Planned actions and ideas to improve it.")
-    frontstage: list[Text] = Field(default_factory=list, description="What the business does that the customer sees.")
-    backstage: list[Text] = Field(default_factory=list, description="What the business does out of sight.")
-    content: Content = Field(default_factory=list)
+    actions: list[Text] = Field(default_factory=_empty_list, description="What the customer does.")
+    thoughts: list[Text] = Field(default_factory=_empty_list, description="What the customer thinks or asks.")
+    pains: list[Text] = Field(default_factory=_empty_list, description="Pain points and roadblocks.")
+    opportunities: list[Text] = Field(default_factory=_empty_list, description="Planned actions and ideas to improve it.")
+    frontstage: list[Text] = Field(default_factory=_empty_list, description="What the business does that the customer sees.")
+    backstage: list[Text] = Field(default_factory=_empty_list, description="What the business does out of sight.")
+    content: Content = Field(default_factory=_empty_list)
     emotion: Emotion | None = Field(None, description="The as-is emotion: a score from -2 to +2, a mapping persona id -> score, or `{score, label}`.")
     target_emotion: Emotion | None = Field(None, description="The to-be emotion, in the same forms as `emotion`.")
     moment_of_truth: bool = Field(False, description="A pivotal moment where customers form a lasting impression.")
-    metrics: list[Metric] = Field(default_factory=list, description="KPIs measured here.")
-    evidence: list[Evidence] = Field(default_factory=list, description="Research behind the emotions and pains.")
-    next: list[Id] = Field(default_factory=list, description="Touchpoint ids the customer can go to next; loops are allowed.")
+    metrics: list[Metric] = Field(default_factory=_empty_list, description="KPIs measured here.")
+    evidence: list[Evidence] = Field(default_factory=_empty_list, description="Research behind the emotions and pains.")
+    next: list[Id] = Field(default_factory=_empty_list, description="Touchpoint ids the customer can go to next; loops are allowed.")
 
 
 class Stage(Model):
@@ -254,15 +265,15 @@ class Stage(Model):
     kind: StageKind | None = Field(None, description="Which phase of the buyer journey this is (awareness ... advocacy).")
     description: LongText | None = Field(None, description="What this stage covers.")
     customer_goal: Text | None = Field(None, description="What the customer wants to get done here.")
-    objectives: list[Id] = Field(default_factory=list, description="Ids of map objectives this stage serves.")
-    content: Content = Field(default_factory=list)
-    touchpoints: list[Touchpoint] = Field(default_factory=list, description="Touchpoints in this stage, in order.")
+    objectives: list[Id] = Field(default_factory=_empty_list, description="Ids of map objectives this stage serves.")
+    content: Content = Field(default_factory=_empty_list)
+    touchpoints: list[Touchpoint] = Field(default_factory=_empty_list, description="Touchpoints in this stage, in order.")
 
 
 class JourneyMap(Model):
     """A customer journey map."""
 
-    model_config = ConfigDict(title="cjm journey map, format version 1")
+    model_config = ConfigDict(title="cjm journey map, format version 1", defer_build=False)
 
     cjm: Annotated[
         int,
@@ -274,10 +285,10 @@ class JourneyMap(Model):
     description: LongText | None = Field(None, description="What journey this is and why it was mapped.")
     owner: Text | None = Field(None, description="Team or person who keeps the map up to date.")
     reviewed: IsoDate | None = Field(None, description="When the map was last reviewed (YYYY-MM-DD).")
-    objectives: list[Objective] = Field(default_factory=list, description="What the map is for, measurably.")
-    personas: list[Persona] = Field(default_factory=list, description="Customers whose journey is mapped.")
-    stages: list[Stage] = Field(default_factory=list, description="Stages in journey order.")
+    objectives: list[Objective] = Field(default_factory=_empty_list, description="What the map is for, measurably.")
+    personas: list[Persona] = Field(default_factory=_empty_list, description="Customers whose journey is mapped.")
+    stages: list[Stage] = Field(default_factory=_empty_list, description="Stages in journey order.")
     imports: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] = Field(
-        default_factory=list,
+        default_factory=_empty_list,
         description="Relative paths of other map files whose personas are shared into this map.",
     )

@@ -14,7 +14,6 @@ from pydantic import ValidationError
 
 from cjm.check import check_data
 from cjm.diagnostics import Diagnostic, Severity, SourceMap
-from cjm.imports import resolve_imports
 from cjm.load import Limits, parse_text
 from cjm.model import JourneyMap, Persona
 from cjm.project import display_name, find_root
@@ -96,12 +95,14 @@ def validate_files(paths: Sequence[Path], limits: Limits = Limits(), jobs: int =
     ``jobs`` 0 means one worker per available CPU. Workers are forked, so they start with
     everything already imported; where fork is not available the files are read here, one by one.
     """
-    import multiprocessing
-
     jobs = jobs or available_cpus()
-    if jobs <= 1 or len(paths) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs <= 1 or len(paths) < PARALLEL_FROM:
         return [_verdict(path, limits) for path in paths]
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not on Linux
+        return [_verdict(path, limits) for path in paths]
 
     chunk = max(1, len(paths) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
@@ -136,6 +137,8 @@ def validate_bytes(raw: bytes, path: Path, file: str, limits: Limits = Limits(),
             if journey is None and (not isinstance(imports, list) or any(p[:1] == ("imports",) for p in skip)):
                 known = None  # the import list itself is broken: the personas it brings are unknown
             else:
+                from cjm.imports import resolve_imports  # only maps with imports need it
+
                 loaded.root = root or find_root(path)
                 imported = resolve_imports([ref for ref in imports if isinstance(ref, str)], path,
                                            parsed.source, file, loaded.root, limits)
