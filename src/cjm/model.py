@@ -91,6 +91,8 @@ Url = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterVali
 
 
 class Model(BaseModel):
+    # defer_build: a part (Persona, Touchpoint, ...) gets its own validator only when used on its
+    # own; maps are validated by JourneyMap's, which is built at import and holds them all.
     model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=False, defer_build=True)
 
 
