@@ -277,3 +277,14 @@ def test_content_titles_become_assets():
 def test_model_validate_takes_python_values_too():
     journey = JourneyMap.model_validate({"cjm": 1, "id": "m", "title": "T", "reviewed": dt.date(2026, 1, 1)})
     assert journey.reviewed == dt.date(2026, 1, 1)
+
+
+def test_duplicate_keys_do_not_hide_the_other_problems():
+    loaded = validate(small_map("""
+        title: Again
+        owner: [x]
+        stages:
+          - {id: s, name: S, touchpoints: [{id: t, name: T, next: [u]}]}
+    """))
+    assert problems(loaded) == [("CJM002", 4, 1), ("CJM010", 5, 8), ("CJM021", 7, 60)]
+    assert not loaded.valid

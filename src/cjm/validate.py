@@ -25,7 +25,11 @@ PARALLEL_FROM = 64  # fewer files than this are read faster than worker processe
 
 @dataclass
 class LoadedMap:
-    """A map file after validation; ``journey`` is None when the map is invalid."""
+    """A map file after validation.
+
+    ``journey`` is the model when the data met the schema (None otherwise); ``valid`` says
+    whether the file has no errors at all, references and imports included.
+    """
 
     path: Path
     file: str
@@ -119,7 +123,7 @@ def validate_bytes(raw: bytes, path: Path, file: str, limits: Limits = Limits(),
     with _gc_paused():
         parsed = parse_text(raw, file, limits)
         loaded = LoadedMap(path, file, parsed.source, diagnostics=list(parsed.diagnostics))
-        if parsed.data is None or parsed.diagnostics:
+        if parsed.data is None:  # after duplicate keys there is data: keep going, to report the rest
             return loaded
         data = parsed.data
         try:
