@@ -272,3 +272,18 @@ def test_jobs_option(runner, maps):
         result = runner.invoke(app, ["validate", "journeys", "--jobs", jobs])
         assert (result.exit_code, result.stdout) == (0, "3 maps valid\n")
     assert runner.invoke(app, ["validate", "journeys", "-j", "-1"]).exit_code == 2
+
+
+def test_a_long_line_is_shown_around_the_column(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "long.cjm.yaml").write_text(HEAD + "owner: " + "x" * 300 + "\nowner2: y\n")
+    lines = runner.invoke(app, ["validate", "long.cjm.yaml"]).stdout.splitlines()
+    assert lines[0] == "long.cjm.yaml:5:1: error CJM010 [schema] unknown field 'owner2'"
+    (tmp_path / "long.cjm.yaml").write_text(HEAD + "imports: [" + "a.yaml, " * 60 + "{x: 1}]\n")
+    lines = runner.invoke(app, ["validate", "long.cjm.yaml"]).stdout.splitlines()
+    assert lines[0].startswith("long.cjm.yaml:4:")
+    column = int(lines[0].split(":")[2])
+    assert column > 300
+    excerpt, caret = lines[1].split(" │ ", 1)[1], lines[2].split(" │ ", 1)[1]
+    assert excerpt.startswith("...") and len(excerpt) <= 160
+    assert excerpt[caret.index("^"):].startswith("{x: 1}")

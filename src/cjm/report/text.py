@@ -16,6 +16,7 @@ from cjm.diagnostics import Diagnostic
 from cjm.report import Report
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+WIDTH = 160  # longest source excerpt shown
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -59,9 +60,13 @@ def _excerpt(diag: Diagnostic, paint: _Painter) -> str:
         return ""
     gutter = len(str(diag.line)) + 1
     shown = _visible(diag.source_line.expandtabs(1))
-    if len(shown) > 160:
-        shown = shown[:157] + "..."
-    col = min(diag.col, len(shown) + 1)
+    col = diag.col
+    if col > WIDTH - 20:  # a long line: show the part around the column
+        cut = col - WIDTH // 2
+        shown, col = "..." + shown[cut:], col - cut + 3
+    if len(shown) > WIDTH:
+        shown = shown[:WIDTH - 3] + "..."
+    col = min(col, len(shown) + 1)
     caret = " " * (col - 1) + "^" * _caret_width(shown, col)
     return (paint(f"{diag.line:>{gutter}} │ ", "dim") + shown + "\n"
             + paint(f"{'':>{gutter}} │ ", "dim") + paint(caret, SEVERITY_STYLE[diag.severity.value]) + "\n")
