@@ -6,7 +6,7 @@ import typer
 
 
 def init(
-    path: Path = typer.Argument(Path("journey.cjm.yaml"), help="Where to write the starter map."),
+    path: Path = typer.Argument(Path("journey.cjm.yaml"), help="Where to write the starter map (a file, or a folder for journey.cjm.yaml)."),
 ) -> None:
     """Write a commented starter map that validates. Never overwrites a file."""
     from importlib.resources import files
@@ -15,11 +15,15 @@ def init(
 
     if path.is_dir():
         path = path / "journey.cjm.yaml"
-    starter = files("cjm").joinpath("templates/starter.cjm.yaml").read_text(encoding="utf-8")
+    starter = files("cjm").joinpath("templates/starter.cjm.yaml").read_bytes()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(starter)
+        with open(path, "xb") as handle:  # "x": fails rather than replace a file
+            try:
+                handle.write(starter)
+            except BaseException:
+                path.unlink()  # no half-written map left behind
+                raise
     except FileExistsError:
         fail_usage(f"{path} already exists; cjm init never overwrites a file")
     except OSError as exc:
