@@ -287,3 +287,12 @@ def test_a_long_line_is_shown_around_the_column(runner, tmp_path, monkeypatch):
     excerpt, caret = lines[1].split(" │ ", 1)[1], lines[2].split(" │ ", 1)[1]
     assert excerpt.startswith("...") and len(excerpt) <= 160
     assert excerpt[caret.index("^"):].startswith("{x: 1}")
+
+
+def test_a_fifo_or_device_in_a_folder_is_skipped_and_named_one_is_refused(runner, maps):
+    os.mkfifo(maps / "journeys" / "pipe.cjm.yaml")
+    (maps / "journeys" / "zero.cjm.yaml").symlink_to("/dev/zero")
+    result = runner.invoke(app, ["validate", "journeys"])
+    assert (result.exit_code, result.stdout) == (0, "3 maps valid\n")
+    result = runner.invoke(app, ["validate", "journeys/pipe.cjm.yaml"])
+    assert result.exit_code == 2 and "not a regular file or folder" in result.stderr

@@ -55,7 +55,10 @@ def _maps_under(folder: Path) -> list[Path]:
     out: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(folder):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS and not d.startswith("."))
-        out.extend(Path(dirpath) / name for name in sorted(filenames) if name.endswith(MAP_SUFFIXES))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            if name.endswith(MAP_SUFFIXES) and path.is_file():  # not a FIFO or device that would hang a read
+                out.append(path)
     return out
 
 
