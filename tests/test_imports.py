@@ -231,3 +231,10 @@ def test_unreadable_imported_file(project):
     main = write_map(project / "main.cjm.yaml", imports=["shared.cjm.yaml"])
     [diag] = read_map(main).diagnostics
     assert diag.message.startswith("cannot read imported file 'shared.cjm.yaml'")
+
+
+def test_fifo_is_not_read(project):
+    os.mkfifo(project / "pipe.yaml")
+    main = write_map(project / "main.cjm.yaml", imports=["pipe.yaml"])
+    [diag] = read_map(main).diagnostics
+    assert diag.message == "imported file 'pipe.yaml' is not a regular file"

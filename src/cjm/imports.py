@@ -82,7 +82,7 @@ def resolve_imports(imports: list[str], path: Path, source: SourceMap, file: str
             fail(index, f"imports nest deeper than {MAX_IMPORT_DEPTH} files")
             continue
         if not target.is_file():
-            fail(index, f"imported file '{ref}' does not exist")
+            fail(index, f"imported file '{ref}' {'is not a regular file' if target.exists() else 'does not exist'}")
             continue
         if target in budget.seen:  # imported twice through different files: share it once
             continue
