@@ -314,3 +314,10 @@ def test_the_pure_python_parser_builds_the_same(monkeypatch, text):
     assert pure.data == with_c.data
     assert problems(pure) == problems(with_c)
     assert pure.source.spans == with_c.source.spans
+
+
+def test_thousands_of_duplicate_keys_stop_after_a_hundred():
+    parsed = parse("cjm: 1\n" + "a: b\n" * 5000)
+    assert len(parsed.diagnostics) == 101 and parsed.data is None
+    last = parsed.diagnostics[-1]
+    assert (last.line, last.col, last.message) == (103, 1, "more than 100 duplicate keys; stopped here")

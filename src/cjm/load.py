@@ -33,6 +33,7 @@ except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
+MAX_DUPLICATES = 100  # reported one by one; a file with more stops there
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 # libyaml's wording, and what usually causes it.
@@ -166,6 +167,9 @@ class _Builder:
         path = (*parent.path, key)
         first = parent.seen.get(key)
         if first is not None:
+            if len(self.diagnostics) >= MAX_DUPLICATES:
+                self.stop(key_pos, "CJM002", "duplicate-key", f"more than {MAX_DUPLICATES} duplicate keys; stopped here",
+                          hint="fix the ones above first")
             self.diagnostics.append(self.problem(
                 key_pos, "CJM002", "duplicate-key",
                 f"duplicate key '{key}' (first defined at line {first.line}); YAML would silently keep only the last",
