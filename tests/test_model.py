@@ -288,3 +288,12 @@ def test_duplicate_keys_do_not_hide_the_other_problems():
     """))
     assert problems(loaded) == [("CJM002", 4, 1), ("CJM010", 5, 8), ("CJM021", 7, 60)]
     assert not loaded.valid
+
+
+def test_thousands_of_schema_errors_are_counted_not_all_listed():
+    from cjm.schema_errors import MAX_SHOWN_ERRORS
+
+    loaded = validate(HEAD + "personas:\n" + "  - {}\n" * 700)
+    assert len(loaded.diagnostics) == MAX_SHOWN_ERRORS + 1
+    last = loaded.diagnostics[-1]
+    assert (last.line, last.col, last.message) == (1, 1, f"{1400 - MAX_SHOWN_ERRORS} more schema errors not shown")

@@ -43,15 +43,14 @@ class _Checker:
         self.source = source
         self.file = file
         self.skip = set(skip)
+        self.around_skip = {error[:n] for error in self.skip for n in range(len(error) + 1)}
         self.out: list[Diagnostic] = []
 
     def skipped(self, path: Path) -> bool:
         """True when a schema error sits at ``path``, above it, or inside it."""
         if not self.skip:
             return False
-        if any(path[:n] in self.skip for n in range(len(path) + 1)):
-            return True
-        return any(error[: len(path)] == path for error in self.skip)
+        return path in self.around_skip or any(path[:n] in self.skip for n in range(len(path)))
 
     def error(self, path: Path, code: str, name: str, message: str, hint: str | None = None, at_key: bool = False) -> None:
         if not self.skipped(path):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from cjm.diagnostics import Diagnostic, Path, SourceMap, diagnostic_at
 
 MAX_SHOWN_INPUT = 60
+MAX_SHOWN_ERRORS = 1000  # per file; more are counted, not listed
 EMOTION_FIELDS = frozenset({"emotion", "target_emotion"})
 # Tags of the discriminated unions in model.py; they appear in pydantic's ``loc`` but not in the file.
 UNION_TAGS = frozenset({"number", "per_persona", "labelled", "text", "asset"})
@@ -47,10 +49,13 @@ NO_INPUT_SHOWN = frozenset({"missing", "extra_forbidden", "string_too_long", "in
 
 def _fields_at(model: type[BaseModel], loc: tuple) -> dict[str, Any]:
     """The fields of the model(s) that hold the last element of ``loc``."""
+    return _fields_along(model, tuple(part for part in loc[:-1] if isinstance(part, str)))
+
+
+@lru_cache(maxsize=256)
+def _fields_along(model: type[BaseModel], names: tuple[str, ...]) -> dict[str, Any]:
     candidates = [model]
-    for part in loc[:-1]:
-        if not isinstance(part, str):
-            continue
+    for part in names:
         owners = [m for m in candidates if part in m.model_fields]
         if owners:
             candidates = _models_in(owners[0].model_fields[part].annotation) or candidates
@@ -203,7 +208,8 @@ def schema_error_paths(exc: ValidationError, data: Any) -> set[Path]:
 def schema_diagnostics(exc: ValidationError, data: Any, source: SourceMap, file: str, model: type[BaseModel]) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     seen: set[tuple] = set()
-    for error in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    for error in errors[:MAX_SHOWN_ERRORS]:
         path = data_path(data, error["loc"])
         message, hint = message_for(error, model)
         marker = (path, message)
@@ -214,4 +220,8 @@ def schema_diagnostics(exc: ValidationError, data: Any, source: SourceMap, file:
             source, file, path, code="CJM010", name="schema", message=message, hint=hint,
             at_key=error["type"] == "extra_forbidden" or error["loc"][-1:] == ("[key]",),
         ))
+    if len(errors) > MAX_SHOWN_ERRORS:
+        out.append(diagnostic_at(source, file, (), code="CJM010", name="schema",
+                                 message=f"{len(errors) - MAX_SHOWN_ERRORS:,} more schema errors not shown",
+                                 hint=f"fix the first {MAX_SHOWN_ERRORS:,} and run again"))
     return out
