@@ -416,3 +416,13 @@ def test_default_follows_the_system_setting_and_dark_theme_is_dark_everywhere():
     assert f"--bg: {DARK.background};" in dark and "color-scheme: dark;" in dark
     with pytest.raises(RenderError, match="unknown theme"):
         page_data(journey, theme="sepia")
+
+
+def test_a_curve_that_cannot_be_drawn_leaves_the_scores_and_a_note():
+    def broken(*args):
+        raise RenderError("too many touchpoints to draw")
+
+    journey = journey_of(EXAMPLES[0])
+    page = build_page(journey, RenderOptions(), curve=broken, diagram=no_pictures)
+    assert "curve" not in [lane.key for lane in page["lanes"]] and "emotion" in [lane.key for lane in page["lanes"]]
+    assert page["notes"] == ["The emotion curve is left out: too many touchpoints to draw"]

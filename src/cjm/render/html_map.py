@@ -248,12 +248,15 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
     columns, heads = _columns(journey, persona, anchors)
     lanes = [lane for lane in _lanes(journey, persona, columns, heads, anchors, short) if _has_content(lane)]
     emotion_lane = next((i for i, lane in enumerate(lanes) if lane.key == "emotion"), None)
-    curve_pictures = None
+    notes = []
     if emotion_lane is not None:
         draw = curve or _curve
-        curve_pictures = _pictures(schemes, lambda name: draw(journey, replace(options, theme=name), columns, f"{name}-"))
-        lanes.insert(emotion_lane, Lane("curve", "Emotion curve", [], anchors.claim(("emotion-curve",), "lane-curve"),
-                                        curve=curve_pictures))
+        try:
+            curve_pictures = _pictures(schemes, lambda name: draw(journey, replace(options, theme=name), columns, f"{name}-"))
+        except RenderError as exc:  # the scores stay in the feeling lane
+            notes.append(f"The emotion curve is left out: {exc}")
+        else:
+            lanes.insert(emotion_lane, Lane("curve", "Emotion curve", [], Target("lane-curve"), curve=curve_pictures))
 
     diagram_pictures, diagram_note = None, None
     try:
@@ -276,6 +279,7 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
         "columns": columns,
         "heads": heads,
         "lanes": lanes,
+        "notes": notes,
         "touchpoint_count": sum(1 for c in columns if c.step is not None),
         "diagram": diagram_pictures,
         "diagram_note": diagram_note,
