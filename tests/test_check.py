@@ -136,3 +136,19 @@ def test_check_data_tolerates_any_shape():
 def only_one(diagnostics):
     assert len(diagnostics) == 1, diagnostics
     return diagnostics[0]
+
+
+def test_only_the_first_unknown_references_get_a_suggestion():
+    from cjm.check import MAX_SUGGESTIONS
+
+    touchpoints = "".join(f"      - {{id: tp{i}, name: T, next: [tp{i}x]}}\n" for i in range(MAX_SUGGESTIONS + 5))
+    loaded = validate(small_map("""
+        stages:
+          - id: s
+            name: S
+            touchpoints:
+    """) + touchpoints)
+    hints = [d.hint for d in sorted(loaded.diagnostics, key=lambda d: d.line)]
+    assert len(hints) == MAX_SUGGESTIONS + 5
+    assert hints[0] == "did you mean 'tp0'?" and all(hints[:MAX_SUGGESTIONS])
+    assert hints[MAX_SUGGESTIONS:] == [None] * 5

@@ -15,6 +15,7 @@ from cjm.diagnostics import Diagnostic, Path, SourceMap, diagnostic_at
 from cjm.model import LABELLED_KEYS, JourneyMap, Persona
 
 EMOTION_FIELDS = ("emotion", "target_emotion")
+MAX_SUGGESTIONS = 50  # "did you mean" hints per file
 
 
 def _suggest(name: str, known: Iterable[str]) -> str | None:
@@ -45,6 +46,7 @@ class _Checker:
         self.skip = set(skip)
         self.around_skip = {error[:n] for error in self.skip for n in range(len(error) + 1)}
         self.out: list[Diagnostic] = []
+        self.suggestions = 0
 
     def skipped(self, path: Path) -> bool:
         """True when a schema error sits at ``path``, above it, or inside it."""
@@ -58,7 +60,11 @@ class _Checker:
                                           message=message, hint=hint, at_key=at_key))
 
     def unknown(self, path: Path, kind: str, ref: str, known: Iterable[str], at_key: bool = False) -> None:
-        self.error(path, "CJM021", "unknown-reference", f"unknown {kind} '{ref}'", _suggest(ref, known), at_key)
+        # Each suggestion compares with every id: in a map with thousands of bad references,
+        # only the first ones get one, so the run stays linear.
+        self.suggestions += 1
+        hint = _suggest(ref, known) if self.suggestions <= MAX_SUGGESTIONS else None
+        self.error(path, "CJM021", "unknown-reference", f"unknown {kind} '{ref}'", hint, at_key)
 
 
 def _element_ids(data: dict, imported: list[Persona]) -> Iterator[tuple[str, str, Path]]:
