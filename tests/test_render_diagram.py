@@ -606,6 +606,23 @@ def test_dot_failing_reports_its_error_line(tmp_path: Path, monkeypatch: pytest.
         run_dot("digraph { a }", "svg", timeout=5)
 
 
+def test_when_the_spline_router_gives_up_edges_are_drawn_straight(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # what Graphviz 2.43 does on some crowded layouts: errors, exit 1, edges lost
+    script = ('case "$*" in *splines=line*) cat ;; '
+              '*) cat >/dev/null; echo "Error: in routesplines, Pshortestpath failed" >&2; '
+              'echo "Error: lost t1 p0 edge" >&2; exit 1 ;; esac')
+    monkeypatch.setenv("PATH", str(fake_dot(tmp_path, script)) + os.pathsep + os.environ["PATH"])
+    assert run_dot("digraph { a }", "svg", timeout=5) == b"digraph { a }"
+
+
+def test_other_dot_failures_are_not_retried(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = 'echo "$*" >> "$(dirname "$0")/calls"; echo "Error: syntax error in line 1" >&2; exit 1'
+    monkeypatch.setenv("PATH", str(fake_dot(tmp_path, script)) + os.pathsep + os.environ["PATH"])
+    with pytest.raises(RenderError, match="syntax error"):
+        run_dot("digraph { a }", "svg", timeout=5)
+    assert len((tmp_path / "calls").read_text().splitlines()) == 1
+
+
 @needs_dot
 def test_a_tangled_graph_is_cut_off_by_the_time_limit() -> None:
     journey = generated_map(200, tangled=True)

@@ -39,6 +39,7 @@ INSTALL_HINT = (
 # cairo (PNG/PDF) writes the wall-clock time into PDFs; a fixed date keeps re-renders identical
 PDF_DATE = re.compile(rb"/CreationDate \(D:\d{14}Z\)")
 FIXED_PDF_DATE = b"/CreationDate (D:19700101000000Z)"
+ROUTING_FAILED = re.compile(rb"in routesplines|Pshortestpath failed|Error: lost \S+ \S+ edge")
 MAX_SIDE = 32767  # dot shrinks a bitmap to at most this many pixels a side
 MAX_PIXELS = 150_000_000  # about 600 MB of pixels: beyond this a PNG is not worth the memory
 # characters XML 1.0 cannot hold; the loader refuses most of them, this keeps the SVG well-formed regardless
@@ -119,23 +120,17 @@ def run_dot(source: str, fmt: str, *, timeout: float, dpi: int | None = None, bu
     """Lay out ``source`` with ``dot -T<fmt>``; RenderError when dot is missing, fails or runs too long.
 
     ``budget`` is the time limit to name in that error when ``timeout`` is what is left of it.
+    When dot's spline router gives up (Graphviz 2.43 does on some crowded layouts, and then
+    drops edges), the layout is made again with straight edges, which always route.
     """
     exe = shutil.which("dot")
     if exe is None:
         raise MissingTool(INSTALL_HINT)
-    args = [exe, f"-T{fmt}"]
-    if dpi is not None:
-        args.append(f"-Gdpi={dpi}")
-    env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
-    try:
-        done = subprocess.run(args, input=source.encode("utf-8"), capture_output=True,
-                              timeout=timeout, check=False, env=env)
-    except subprocess.TimeoutExpired:
-        raise RenderError(
-            f"Graphviz dot did not finish the layout within {budget or timeout:g} s; "
-            "raise --dot-timeout, or render --format dot and lay it out elsewhere") from None
-    except OSError as exc:
-        raise RenderError(f"cannot run {exe}: {exc.strerror or exc}") from None
+    args = [exe, f"-T{fmt}"] + ([f"-Gdpi={dpi}"] if dpi is not None else [])
+    deadline = time.monotonic() + timeout
+    done = _run(args, source, timeout, budget or timeout)
+    if done.returncode != 0 and ROUTING_FAILED.search(done.stderr):
+        done = _run(args + ["-Gsplines=line"], source, max(deadline - time.monotonic(), 0.001), budget or timeout)
     if done.returncode != 0:
         raise RenderError(f"Graphviz dot failed: {_first_error(done.stderr)}")
     if not done.stdout:
@@ -143,6 +138,19 @@ def run_dot(source: str, fmt: str, *, timeout: float, dpi: int | None = None, bu
     if fmt == "pdf":
         return PDF_DATE.sub(FIXED_PDF_DATE, done.stdout, count=1)
     return done.stdout
+
+
+def _run(args: list[str], source: str, timeout: float, budget: float) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
+    try:
+        return subprocess.run(args, input=source.encode("utf-8"), capture_output=True,
+                              timeout=timeout, check=False, env=env)
+    except subprocess.TimeoutExpired:
+        raise RenderError(
+            f"Graphviz dot did not finish the layout within {budget:g} s; "
+            "raise --dot-timeout, or render --format dot and lay it out elsewhere") from None
+    except OSError as exc:
+        raise RenderError(f"cannot run {args[0]}: {exc.strerror or exc}") from None
 
 
 def _first_error(stderr: bytes) -> str:
