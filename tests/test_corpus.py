@@ -391,9 +391,8 @@ def test_validate_concludes_what_each_input_expects(workspace, runner):
 
 # Bugs this matrix found in other modules, reported and not fixed yet. strict: the day one is fixed,
 # its entry here fails the run until it is removed.
-KNOWN_BUGS = {
-    ("html-css-injection.cjm.yaml", "render"): "src/cjm/render/diagram.py passes the map title unescaped as the graph "
-    "label: a title that starts with '<' and ends with '>' becomes an HTML-like label and dot fails with a syntax error",
+KNOWN_BUGS: dict[tuple[str, str], str] = {
+    # (input, command): "what is wrong, in which module" -- none open right now
 }
 
 

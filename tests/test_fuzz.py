@@ -6,7 +6,8 @@
    output checks (parses, no active content).
 2. The examples with lines deleted, duplicated or swapped, bytes flipped, hostile tokens
    inserted or the file cut short: only cjm's own diagnostics come out, each with a file,
-   a line and column >= 1 and a CJM code; whatever still validates also lints and renders.
+   a line and column >= 1 and a CJM code; whatever still validates also lints (rendering
+   is property 1's job: a mutated example is no harder to draw than a generated map).
 
 `make test` runs a fixed, derandomized few hundred examples; `make fuzz` sets CJM_FUZZ=1 for
 thousands of random ones with failures kept in .hypothesis/fuzz (ignored by git).
@@ -274,7 +275,7 @@ def render_everything(loaded, pairs) -> None:
 # -- 1. generated valid maps --------------------------------------------------------------------------------------
 
 
-@fuzz_settings(examples=150, long_run=5000)
+@fuzz_settings(examples=120, long_run=5000)
 @given(maps())
 def test_every_generated_map_validates_lints_and_renders_the_same_twice(data):
     source = to_yaml(data)
@@ -354,6 +355,5 @@ def test_mutated_examples_give_only_cjm_diagnostics(example):
     if loaded.valid:
         for diag in lint(loaded):
             assert diag.line >= 1 and diag.col >= 1 and DIAGNOSTIC_CODE.match(diag.code), diag
-        render_everything(loaded, render_pairs(with_tools=False))
     else:
         assert loaded.diagnostics, "an invalid map without a diagnostic"
