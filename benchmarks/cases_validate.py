@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from bench import REPO, ProcessCase, StageCase, cjm
@@ -57,12 +58,19 @@ def _check(modelled):
 
 STAGES = [("read", _read), ("parse", _parse), ("model", _model), ("check", _check)]
 
+# What any cjm command pays before doing anything: the interpreter, typer (which builds pydantic
+# adapters for command options) and PyYAML.
+FLOOR = "import typer, typer._adapters, pydantic, yaml"
+
 CASES = [
+    ProcessCase("floor: python -c 'import typer, pydantic, yaml'", lambda scratch: [sys.executable, "-c", FLOOR]),
     ProcessCase("cjm --version", lambda scratch: cjm("--version")),
     ProcessCase("cjm validate: 1 map (example, 30 touchpoints)",
                 lambda scratch: cjm("validate", str(EXAMPLE)), aim_ms=150),
     ProcessCase(f"cjm validate: {MANY_MAPS:,} maps of {TOUCHPOINTS_EACH} touchpoints",
                 lambda scratch: cjm("validate", "maps"), setup=_write_many, aim_ms=5000),
+    ProcessCase(f"cjm validate -j 1: {MANY_MAPS:,} maps, no worker processes",
+                lambda scratch: cjm("validate", "-j", "1", "maps"), setup=_write_many),
     StageCase("validate steps, 30 touchpoints", _write_one(30), STAGES, pause_gc=True),
     StageCase("validate steps, 300 touchpoints", _write_one(300), STAGES, pause_gc=True),
     StageCase("validate steps, 3,000 touchpoints", _write_one(3000), STAGES, pause_gc=True),
