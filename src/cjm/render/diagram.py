@@ -217,24 +217,24 @@ def _short_names(journey: Journey) -> dict[str, str]:
     return names
 
 
-def _scores(journey: Journey, step: Step, persona: str | None, short: dict[str, str]) -> tuple[float | None, list[str], list[str]]:
-    """Fill score, the score text of the label, and the long form for the tooltip."""
+def _scores(journey: Journey, step: Step, persona: str | None, short: dict[str, str]) -> tuple[float | None, str, list[str]]:
+    """The score that picks the fill, the scores as the label shows them, and their long form for the tooltip."""
     value = step.touchpoint.emotion
     word = emotion_label(value)
     if persona is not None or not isinstance(value, dict):
         score = score_of(value, persona) if isinstance(value, dict) else score_of(value, None)
         if score is None:
-            return None, ["no emotion"], ["No emotion recorded"]
+            return None, "no emotion", ["No emotion recorded"]
         text = format_score(score) + (f" {word}" if word else "")
-        return score, [text], [f"Emotion: {text}"]
+        return score, text, [f"Emotion: {text}"]
     known = [(pid, value[pid]) for pid in journey.persona_ids if pid in value]
     if not known:
-        return None, ["no emotion"], ["No emotion recorded"]
+        return None, "no emotion", ["No emotion recorded"]
     fill = sum(score for _, score in known) / len(known)
     names = {p.id: p.name for p in journey.personas}
     label = DOT_SEP.join(f"{short[pid]} {format_score(score)}" for pid, score in known)
     long = [f"{names[pid]}: {format_score(score)}" for pid, score in known]
-    return fill, [label], long
+    return fill, label, long
 
 
 def _touchpoint_attrs(journey: Journey, step: Step, persona: str | None, short: dict[str, str],
@@ -246,7 +246,7 @@ def _touchpoint_attrs(journey: Journey, step: Step, persona: str | None, short: 
         name = f"{style.moment_of_truth_marker} {name}"
     lines = wrap(name, style.name_width, style.name_lines)
     channel = wrap(touchpoint.channel, style.scores_width, 1) if touchpoint.channel else []
-    scores = wrap(score_text[0], style.scores_width, style.scores_lines)
+    scores = wrap(score_text, style.scores_width, style.scores_lines)
     if channel and len(scores) == 1 and len(channel[0]) + len(scores[0]) + 3 <= style.scores_width:
         lines.append(channel[0] + DOT_SEP + scores[0])
     else:
@@ -272,7 +272,7 @@ def _touchpoint_attrs(journey: Journey, step: Step, persona: str | None, short: 
 
 
 def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pains: bool, drop_offs: bool) -> None:
-    """A row of sample nodes styled exactly like the real ones, each saying what it means."""
+    """Sample nodes styled exactly like the real ones, each saying what it means."""
     size = f"{style.legend_fontsize:g}"
     entries: list[dict[str, str]] = []
     for bucket in (-2, -1, 0, 1, 2):
