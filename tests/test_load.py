@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from cjm.diagnostics import Position
 from cjm.load import Limits, parse_text
@@ -288,14 +290,25 @@ def test_wide_encodings(raw, name):
     assert diag.message == f"the file is {name}; save it as UTF-8"
 
 
-def test_parse_text_never_raises_on_random_bytes():
-    import random
+YAML_PIECES = st.text(alphabet=" \n\t-:[]{},&*!|>'\"#?%@`\\~.0123abcxyz\u00e9\u2028\x07", max_size=200)
 
-    rng = random.Random(7)
-    for _ in range(300):
-        raw = bytes(rng.randrange(256) for _ in range(rng.randrange(1, 80)))
-        parsed = parse_text(raw, "x.cjm.yaml")
-        assert parsed.data is None or isinstance(parsed.data, dict)
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(YAML_PIECES)
+def test_parse_text_never_raises_and_every_problem_has_a_place(text):
+    parsed = parse_text(text.encode("utf-8"), "x.cjm.yaml")
+    assert parsed.data is None or isinstance(parsed.data, dict)
+    assert parsed.data is not None or parsed.diagnostics
+    lines = max(1, len(text.splitlines()))
+    for diag in parsed.diagnostics:
+        assert 1 <= diag.line <= lines and diag.col >= 1
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=120))
+def test_parse_text_never_raises_on_any_bytes(raw):
+    parsed = parse_text(raw, "x.cjm.yaml")
+    assert parsed.data is None or isinstance(parsed.data, dict)
 
 
 @pytest.mark.parametrize("text", [

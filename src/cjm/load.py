@@ -272,12 +272,20 @@ def _decode(raw: bytes, file: str) -> str:
                                    source_line=shown)) from None
 
 
+def _position_of(text: str, offset: int) -> tuple[int, int]:
+    """1-based line and column of ``offset``, with lines split as the source map's are."""
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        if offset < len(line):
+            return number, offset + 1
+        offset -= len(line)
+    return max(1, len(text.splitlines())), offset + 1
+
+
 def _first_control_char(text: str, file: str, lines: list[str]) -> Diagnostic | None:
     match = CONTROL_CHARS.search(text)
     if match is None:
         return None
-    line = text.count("\n", 0, match.start()) + 1
-    col = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+    line, col = _position_of(text, match.start())
     return Diagnostic("CJM004", "bad-character",
                       f"control character U+{ord(match.group()):04X} is not allowed in a map",
                       file, line, col, source_line=lines[line - 1] if line <= len(lines) else None,
