@@ -426,3 +426,10 @@ def test_a_curve_that_cannot_be_drawn_leaves_the_scores_and_a_note():
     page = build_page(journey, RenderOptions(), curve=broken, diagram=no_pictures)
     assert "curve" not in [lane.key for lane in page["lanes"]] and "emotion" in [lane.key for lane in page["lanes"]]
     assert page["notes"] == ["The emotion curve is left out: too many touchpoints to draw"]
+
+
+def test_a_map_too_big_for_a_grid_is_refused_with_what_to_do_instead(monkeypatch):
+    monkeypatch.setattr(html_map, "MAX_COLUMNS", 3)
+    journey = journey_of(EXAMPLES[0])
+    with pytest.raises(RenderError, match=r"at most 3 touchpoints .*\(--persona\)"):
+        page_data(journey)

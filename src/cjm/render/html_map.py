@@ -33,6 +33,7 @@ from cjm.render.theme import DARK, THEMES, Theme, emotion_bucket
 FORMATS = ("html", "md")
 
 COLUMN_PX = 150.0  # the curve's drawing units per touchpoint column; the browser scales it
+MAX_COLUMNS = 2000  # past this a grid is no use to a reader and the page grows past 100 MB
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src 'none'; "
        "script-src 'none'; object-src 'none'; base-uri 'none'; form-action 'none'")
 
@@ -246,6 +247,10 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
         personas.append({"p": p, "target": target, "imported": i >= own})
 
     columns, heads = _columns(journey, persona, anchors)
+    if len(columns) > MAX_COLUMNS:
+        raise RenderError(f"the journey map page shows at most {MAX_COLUMNS:,} touchpoints and this "
+                          f"{'view' if persona else 'map'} has {len(columns):,}; render one persona (--persona), "
+                          "split the map, or use --view map --format md")
     lanes = [lane for lane in _lanes(journey, persona, columns, heads, anchors, short) if _has_content(lane)]
     emotion_lane = next((i for i, lane in enumerate(lanes) if lane.key == "emotion"), None)
     notes = []
