@@ -27,7 +27,7 @@ from cjm.journey import Journey, Step, emotion_label, mood
 from cjm.model import Content, LabelledEmotion
 from cjm.render import RenderError, RenderOptions
 from cjm.render.inline_svg import inline_svg
-from cjm.render.mapfacts import check_persona, metric_figures, metric_status, number, review, signed
+from cjm.render.mapfacts import check_persona, metric_figures, metric_status, number, review, signed, steps_by_stage
 from cjm.render.theme import DARK, THEMES, Theme, emotion_bucket
 
 FORMATS = ("html", "md")
@@ -306,8 +306,9 @@ def _pictures(schemes: tuple[str, ...], draw) -> dict:
 def _columns(journey: Journey, persona: str | None, anchors: Anchors) -> tuple[list[Column], list[StageHead]]:
     columns: list[Column] = []
     heads: list[StageHead] = []
+    by_stage = steps_by_stage(journey)
     for s, stage in enumerate(journey.map.stages):
-        steps = [st for st in journey.steps_in_stage(s) if persona is None or journey.serves(st, persona)]
+        steps = [st for st in by_stage.get(s, []) if persona is None or journey.serves(st, persona)]
         target = anchors.claim(("stages", s), f"stage-{s}")
         for key in ("id", "name", "kind", "description", "objectives", "touchpoints"):
             anchors.share(("stages", s, key), target)

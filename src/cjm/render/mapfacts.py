@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-from cjm.journey import Journey
+from cjm.journey import Journey, Step
 from cjm.model import Direction, Metric
 from cjm.render import RenderError
 
@@ -30,6 +30,14 @@ def today() -> dt.date:
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
     return dt.date.today()
+
+
+def steps_by_stage(journey: Journey) -> dict[int, list[Step]]:
+    """Stage index -> its touchpoints in order, in one pass (``Journey.steps_in_stage`` scans all)."""
+    out: dict[int, list[Step]] = {}
+    for step in journey.steps:
+        out.setdefault(step.stage_index, []).append(step)
+    return out
 
 
 def check_persona(journey: Journey, persona: str | None) -> None:

@@ -22,7 +22,8 @@ _HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 # code, emphasis, links, tables, strikethrough, math, references and mentions). Backslash-escaping
 # any ASCII punctuation is always allowed; characters that matter only at the start of a line are
 # handled by _BLOCK_START.
-_PUNCTUATION = frozenset("\\`*_[]#|~$@")
+_PUNCTUATION = "\\`*_[]#|~$@"
+_ESCAPES = str.maketrans({**{c: "\\" + c for c in _PUNCTUATION}, **_HTML})
 _BLOCK_START = re.compile(r"^(?:[-+=]|\d{1,9}[.)](?=\s|$))")
 _WHITESPACE = re.compile(r"\s+")
 
@@ -32,7 +33,7 @@ def inline(text: str | None) -> str:
     if not text:
         return ""
     flat = _WHITESPACE.sub(" ", text).strip()
-    out = "".join(_HTML.get(c) or (f"\\{c}" if c in _PUNCTUATION else c) for c in flat)
+    out = flat.translate(_ESCAPES)
     match = _BLOCK_START.match(out)
     if match:  # "- x", "+ x", "1. x", "---", "===" would start a list, a rule or a heading
         out = out[: match.end() - 1] + "\\" + out[match.end() - 1:]

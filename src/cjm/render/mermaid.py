@@ -27,6 +27,7 @@ import math
 import re
 
 from cjm.journey import Journey, Step
+from cjm.render.mapfacts import check_persona, steps_by_stage
 
 FORMATS = ("mermaid",)
 
@@ -35,7 +36,8 @@ NO_EMOTION_MARK = "%% cjm: no emotion"
 KEYWORDS = ("journey", "title", "section", "acctitle", "accdescr")
 
 # Characters Mermaid reads as syntax or entity-code machinery (its placeholders use ° ¶ ß).
-_ENCODED = frozenset('#:;,%"\'<>&`{}°¶ß')
+_ENCODED = '#:;,%"\'<>&`{}°¶ß'
+_CODES = str.maketrans({c: f"#{ord(c)};" for c in _ENCODED})
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 
 
@@ -53,7 +55,7 @@ def escape(text: str, *, statement_start: bool = False) -> str:
     flat = " ".join(_LINE_BREAKS.sub(" ", text).split())
     if not flat:
         return code(" ")
-    out = "".join(code(c) if c in _ENCODED else c for c in flat)
+    out = flat.translate(_CODES)
     if statement_start and out.lower().startswith(KEYWORDS):
         out = code(out[0]) + out[1:]
     return out
@@ -102,13 +104,14 @@ def task_groups(journey: Journey, step: Step, persona: str | None = None) -> lis
 def journey_lines(journey: Journey, persona: str | None = None, indent: str = "    ") -> list[str]:
     """The Mermaid ``journey`` source, line by line."""
     names = actor_names(journey)
+    by_stage = steps_by_stage(journey)
     doc = journey.map
     lines = ["journey", f"{indent}title {escape(doc.title)}"]
     if doc.description and doc.description.strip():
         lines.append(f"{indent}accDescr: {escape(doc.description)}")
     for stage_index, stage in enumerate(doc.stages):
         lines.append(f"{indent}section {escape(stage.name)}")
-        for step in journey.steps_in_stage(stage_index):
+        for step in by_stage.get(stage_index, []):
             if persona and not journey.serves(step, persona):
                 continue
             name = escape(step.touchpoint.name, statement_start=True)
@@ -126,7 +129,5 @@ def journey_source(journey: Journey, persona: str | None = None) -> str:
 
 
 def render(journey: Journey, fmt: str, options) -> bytes:
-    from cjm.render.mapfacts import check_persona
-
     check_persona(journey, options.persona)
     return journey_source(journey, options.persona).encode("utf-8")
