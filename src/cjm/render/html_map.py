@@ -366,7 +366,7 @@ def _lanes(journey: Journey, persona: str | None, columns: list[Column], heads: 
             items.append(Item(tp.channel, "fact", "channel"))
         if tp.medium:
             items.append(Item(tp.medium.value, "fact", "medium"))
-        online = tp.online if tp.online is not None else getattr(journey, "is_online", lambda _s: None)(step)
+        online = journey.is_online(step)
         if online is not None:
             items.append(Item("online" if online else "offline", "fact", "where"))
         if tp.owner:
@@ -390,8 +390,9 @@ def _lanes(journey: Journey, persona: str | None, columns: list[Column], heads: 
             detail = f"target {signed(target)}" if target is not None else None
             state = f"m{emotion_bucket(score)}".replace("-", "n") if score is not None else None
             text = signed(score) if score is not None else "\u2013"
-            items.append(Item(text, "emotion", short.get(pid) if pid and persona is None and len(journey.persona_ids) > 1 else None,
-                              detail=" \u00b7 ".join(x for x in (label or words, detail) if x), state=state))
+            who_label = short.get(pid) if pid and persona is None and len(journey.persona_ids) > 1 else None
+            items.append(Item(text, "emotion", who_label, detail=" \u00b7 ".join(x for x in (label or words, detail) if x),
+                              state=state))
         return items if known else []
 
     def moment(step: Step) -> list[Item]:
