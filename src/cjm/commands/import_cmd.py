@@ -20,9 +20,9 @@ app = typer.Typer(
 
 @app.command("mermaid")
 def mermaid(
-    file: Path = typer.Argument(..., help="A Mermaid journey diagram (.mmd)."),
+    file: Path = typer.Argument(..., metavar="FILE.mmd", help="A Mermaid journey diagram."),
     output: Optional[str] = typer.Option(
-        None, "--output", "-o",
+        None, "--output", "-o", metavar="MAP|-",
         help="Where to write the map; '-' for standard output. Default: FILE's name with .cjm.yaml, beside it."),
     force: bool = typer.Option(False, "--force", help="Overwrite the output file when it exists."),
 ) -> None:
