@@ -243,28 +243,27 @@ def compare(comparison: Comparison, scratch: Path, runs: int) -> Outcome:
     return outcome
 
 
-def comparison_table(outcomes: list[Outcome]) -> str:
-    rows = ["| comparison | other tool | cjm median ms | other median ms | other / cjm | cjm peak MiB | other peak MiB | aim |",
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
-    for o in outcomes:
-        c = o.comparison
-        if o.skipped:
-            rows.append(f"| {c.name} | {c.tool} | | | | | | skipped: {o.skipped} |")
-            continue
-        aim = "cjm faster" if c.aim_ratio == 1.0 else f"cjm {c.aim_ratio:g}x faster"
-        verdict = "met" if o.ratio >= c.aim_ratio else "missed"
-        rows.append(f"| {c.name} | {c.tool} | {o.median_ms(o.ours):,.0f} | {o.median_ms(o.theirs):,.0f} | "
-                    f"{o.ratio:,.1f}x | {o.peak_mib(o.ours):,.0f} | {o.peak_mib(o.theirs):,.0f} | {aim}: {verdict} |")
-    return "\n".join(rows)
+COMPARISON_HEADER = ("| comparison | other tool | cjm median ms | other median ms | other / cjm | cjm peak MiB | "
+                     "other peak MiB | aim |\n| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")
+
+
+def comparison_row(o: Outcome) -> str:
+    c = o.comparison
+    if o.skipped:
+        return f"| {c.name} | {c.tool} | | | | | | skipped: {o.skipped} |"
+    aim = "cjm faster" if c.aim_ratio == 1.0 else f"cjm {c.aim_ratio:g}x faster"
+    verdict = "met" if o.ratio >= c.aim_ratio else "missed"
+    return (f"| {c.name} | {c.tool} | {o.median_ms(o.ours):,.0f} | {o.median_ms(o.theirs):,.0f} | "
+            f"{o.ratio:,.1f}x | {o.peak_mib(o.ours):,.0f} | {o.peak_mib(o.theirs):,.0f} | {aim}: {verdict} |")
 
 
 # -- scale ------------------------------------------------------------------------------------------------------
 
 
-def scale_table(scratch: Path, runs: int) -> str:
-    rows = ["| touchpoints | file KiB | validate ms | validate µs / touchpoint | validate peak MiB | "
-            "lint ms | lint µs / touchpoint | lint peak MiB |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+def scale_rows(scratch: Path, runs: int):
+    """The scale table, one row at a time (header first)."""
+    yield ("| touchpoints | file KiB | validate ms | validate µs / touchpoint | validate peak MiB | "
+           "lint ms | lint µs / touchpoint | lint peak MiB |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for n in SCALE:
         path = scratch / f"scale-{n}.cjm.yaml"
         if not path.exists():
@@ -274,8 +273,7 @@ def scale_table(scratch: Path, runs: int) -> str:
             measured = [run_process([str(BIN / "cjm"), command, path.name], scratch, ok) for _ in range(runs)]
             ms = statistics.median(r.seconds for r in measured) * 1000
             cells += [f"{ms:,.0f}", f"{ms * 1000 / n:,.0f}", f"{max(r.peak_kib for r in measured) / 1024:,.0f}"]
-        rows.append("| " + " | ".join(cells) + " |")
-    return "\n".join(rows)
+        yield "| " + " | ".join(cells) + " |"
 
 
 # -- in process: validate vs a bare libyaml parse -------------------------------------------------------------------
@@ -295,27 +293,37 @@ def in_process(scratch: Path, repeats: int, touchpoints: int = 3000) -> str:
     def bare() -> None:
         yaml.load(text, Loader=yaml.CSafeLoader)
 
+    def bare_without_gc() -> None:  # the same parse with the collector paused, as cjm pauses it
+        gc.disable()
+        try:
+            yaml.load(text, Loader=yaml.CSafeLoader)
+        finally:
+            gc.enable()
+
     def ours() -> None:
         loaded = validate_bytes(raw, path, path.name)
         assert loaded.valid, loaded.diagnostics[:3]
 
-    times: dict[str, list[float]] = {"libyaml": [], "cjm": []}
+    times: dict[str, list[float]] = {"libyaml": [], "libyaml, gc paused": [], "cjm": []}
     bare(), ours()
     for round_ in range(repeats):
-        order = (("libyaml", bare), ("cjm", ours)) if round_ % 2 == 0 else (("cjm", ours), ("libyaml", bare))
-        for name, function in order:
+        order = [("libyaml", bare), ("libyaml, gc paused", bare_without_gc), ("cjm", ours)]
+        for name, function in order if round_ % 2 == 0 else reversed(order):
             gc.collect()
             start = time.perf_counter()
             function()
             times[name].append(time.perf_counter() - start)
     libyaml_ms = statistics.median(times["libyaml"]) * 1000
+    paused_ms = statistics.median(times["libyaml, gc paused"]) * 1000
     cjm_ms = statistics.median(times["cjm"]) * 1000
     ratio = cjm_ms / libyaml_ms
     verdict = "met" if ratio <= 1.5 else "missed"
     return ("| in process, one map of 3,000 touchpoints | median ms |\n| --- | ---: |\n"
             f"| `yaml.load(text, Loader=yaml.CSafeLoader)` (bare libyaml parse) | {libyaml_ms:,.0f} |\n"
+            f"| the same parse with the garbage collector paused | {paused_ms:,.0f} |\n"
             f"| `cjm.validate.validate_bytes` (decode, limits, parse with positions, model, checks) | {cjm_ms:,.0f} |\n"
-            f"| ratio cjm / libyaml (aim at most 1.5) | {ratio:.2f}x: {verdict} |")
+            f"| ratio cjm / libyaml (aim at most 1.5) | {ratio:.2f}x: {verdict} |\n"
+            f"| ratio cjm / libyaml with the collector paused | {cjm_ms / paused_ms:.2f}x |")
 
 
 def main() -> None:
@@ -333,15 +341,17 @@ def main() -> None:
     chosen = [c for c in COMPARISONS if args.only in c.name]
     if chosen:
         print(f"Side by side (medians of {runs} alternating rounds; peak memory of the whole process tree):\n")
-        outcomes = []
+        print(COMPARISON_HEADER, flush=True)
         for comparison in chosen:
             folder = args.scratch / "".join(ch if ch.isalnum() else "-" for ch in comparison.name)[:60]
             folder.mkdir(parents=True, exist_ok=True)
-            outcomes.append(compare(comparison, folder, runs))
-        print(comparison_table(outcomes) + "\n")
+            print(comparison_row(compare(comparison, folder, runs)), flush=True)
+        print()
     if args.only in "scale":
         print(f"Scale (medians of {runs} runs; the same generator as benchmarks/generate.py):\n")
-        print(scale_table(args.scratch, runs) + "\n")
+        for row in scale_rows(args.scratch, runs):
+            print(row, flush=True)
+        print()
     if args.only in "in process":
         print(in_process(args.scratch, max(runs, 9)))
 
