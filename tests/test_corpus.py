@@ -192,6 +192,8 @@ def report_cases(command: str, cli, item: Input, ws: Workspace) -> list[Case]:
 
 def render_cases(cli, item: Input, ws: Workspace, pairs) -> list[Case]:
     codes = ({0, 2} if item.name in DOT_HEAVY else {0}) if item.valid else {1}
+    if not item.valid:  # an invalid map stops before any renderer: one format per view shows that
+        pairs = [(view, fmt) for i, (view, fmt) in enumerate(pairs) if view not in [v for v, _ in pairs[:i]]]
     cases = []
     for view, fmt in pairs:
         out = ws.out_dir(f"render-{view}-{fmt}") / f"out.{view}.{fmt}"
@@ -204,10 +206,12 @@ def render_cases(cli, item: Input, ws: Workspace, pairs) -> list[Case]:
 def diff_cases(cli, item: Input, ws: Workspace) -> list[Case]:
     codes = {0} if item.valid else {1}
     cases = []
-    for fmt in format_choices(cli) or ["text"]:
+    for index, fmt in enumerate(format_choices(cli) or ["text"]):
         stdout_format = {"markdown": "md"}.get(fmt, fmt)
         cases.append(Case(f"diff -f {fmt} INPUT GOOD", ["diff", "-f", fmt, item.name, ws.good], codes, stdout_format=stdout_format))
-        cases.append(Case(f"diff -f {fmt} GOOD INPUT", ["diff", "-f", fmt, ws.good, item.name], codes, stdout_format=stdout_format))
+        if item.valid or index == 0:  # an invalid input stops diff before any format: both orders once
+            cases.append(Case(f"diff -f {fmt} GOOD INPUT", ["diff", "-f", fmt, ws.good, item.name], codes,
+                              stdout_format=stdout_format))
     return cases
 
 
