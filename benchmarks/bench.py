@@ -90,12 +90,21 @@ class StageResult:
         return statistics.median(self.times[stage]) * 1000
 
 
+def child_environment() -> dict[str, str]:
+    """Run as an installed cjm runs: with compiled bytecode cached (kept under benchmarks/.data,
+    so a PYTHONDONTWRITEBYTECODE in the environment does not make every run compile the sources)."""
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    env.setdefault("PYTHONPYCACHEPREFIX", str(Path(__file__).resolve().parent / ".data" / "pycache"))
+    env["NO_COLOR"] = "1"
+    return env
+
+
 def run_once(case: ProcessCase, scratch: Path) -> tuple[float, int]:
     """Wall seconds and peak resident memory (KiB) of one run of ``case``."""
     argv = case.command(scratch)
     start = time.perf_counter()
     process = subprocess.Popen(argv, cwd=scratch, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env={**os.environ, "NO_COLOR": "1"})
+                               env=child_environment())
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
