@@ -66,16 +66,19 @@ def _value(value: str | float | int) -> str:
     return clean(str(value)).translate(_ATTR_ESCAPES)
 
 
+@lru_cache(maxsize=512)
+def _name(name: str) -> str:
+    """``name`` if it is a plain XML name (tags and attribute names are code, but checked anyway)."""
+    if not NAME.match(name):
+        raise ValueError(f"not an XML name: {name!r}")
+    return name
+
+
 def _write(element: Element, out: list[str]) -> None:
-    if not NAME.match(element.tag):
-        raise ValueError(f"not an XML name: {element.tag!r}")
-    out.append("<" + element.tag)
+    out.append("<" + _name(element.tag))
     for key, value in element.attrs.items():
-        if value is None:
-            continue
-        if not NAME.match(key):
-            raise ValueError(f"not an XML name: {key!r}")
-        out.append(f' {key}="{_value(value)}"')
+        if value is not None:
+            out.append(f' {_name(key)}="{_value(value)}"')
     if element.text is None and not element.children:
         out.append("/>")
         return
