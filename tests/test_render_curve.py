@@ -602,3 +602,13 @@ def test_stage_names_that_fit_are_never_broken_inside_a_word(path):
         for stage, box in zip(data.stages, layout.stages):
             if not box.lines[-1].endswith("…"):
                 assert " ".join(box.lines).split() == stage.name.split(), (persona, box.lines)
+
+
+def test_conversion_refuses_an_svg_too_big_to_convert_in_reasonable_time():
+    from cjm.render import RenderError
+    from cjm.render.convert import MAX_ELEMENTS, to_pdf, to_png
+
+    huge = b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">' + b"<g/>" * (MAX_ELEMENTS + 1) + b"</svg>"
+    for convert in (to_pdf, to_png):
+        with pytest.raises(RenderError, match="too many to convert"):
+            convert(huge)

@@ -17,6 +17,7 @@ from cjm.render import RenderError
 MAX_SIDE = 32767  # cairo image surfaces hold at most this many pixels per side
 MAX_PIXELS = 150_000_000  # about 600 MB of pixels: beyond this a PNG is not worth the memory
 MAX_DPI = 1200
+MAX_ELEMENTS = 100_000  # cairosvg takes about 0.1 ms of CPU an element: past this, minutes
 CAIRO_MISSING = ("PNG and PDF output needs cairosvg and the cairo library ({reason}); install cairo with "
                  "'apt-get install libcairo2' (Debian, Ubuntu) or 'brew install cairo' (macOS), "
                  "or write SVG, which needs neither")
@@ -28,6 +29,7 @@ def to_png(svg: bytes, dpi: int = 96) -> bytes:
     """A PNG of ``svg`` at ``dpi`` (96 = one SVG pixel per image pixel)."""
     if not 1 <= dpi <= MAX_DPI:
         raise RenderError(f"--dpi must be between 1 and {MAX_DPI}, not {dpi}")
+    _refuse_huge(svg, "PNG")
     scale = dpi / 96
     size = _pixel_size(svg, scale)
     if size is not None:
@@ -42,8 +44,16 @@ def to_png(svg: bytes, dpi: int = 96) -> bytes:
 
 def to_pdf(svg: bytes) -> bytes:
     """A one-page PDF of ``svg``, vector text and lines, without a creation date."""
+    _refuse_huge(svg, "PDF")
     cairosvg = _cairosvg()
     return without_dates(_convert(cairosvg.svg2pdf, svg))
+
+
+def _refuse_huge(svg: bytes, kind: str) -> None:
+    elements = svg.count(b"<")
+    if elements > MAX_ELEMENTS:
+        raise RenderError(f"the picture has {elements:,} SVG elements, too many to convert to {kind} "
+                          f"in reasonable time (at most {MAX_ELEMENTS:,}); write SVG instead")
 
 
 def without_dates(pdf: bytes) -> bytes:
