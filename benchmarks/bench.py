@@ -61,7 +61,12 @@ class StageCase:
 class ProcessResult:
     case: ProcessCase
     wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # user + system, worker processes included
     max_rss_kib: int = 0
+
+    @property
+    def cpu_median_ms(self) -> float:
+        return statistics.median(self.cpu) * 1000
 
     @property
     def median_ms(self) -> float:
@@ -99,8 +104,8 @@ def child_environment() -> dict[str, str]:
     return env
 
 
-def run_once(case: ProcessCase, scratch: Path) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (KiB) of one run of ``case``."""
+def run_once(case: ProcessCase, scratch: Path) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds and peak resident memory (KiB) of one run of ``case``."""
     argv = case.command(scratch)
     start = time.perf_counter()
     process = subprocess.Popen(argv, cwd=scratch, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -112,7 +117,7 @@ def run_once(case: ProcessCase, scratch: Path) -> tuple[float, int]:
     process.stderr.close()
     if process.returncode not in case.expect_exit:
         raise RuntimeError(f"{case.name}: exit {process.returncode}\n{stderr}")
-    return wall, usage.ru_maxrss
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss
 
 
 def run_processes(cases: list[ProcessCase], scratch_for: Callable[[str], Path], runs: int) -> list[ProcessResult]:
@@ -126,8 +131,9 @@ def run_processes(cases: list[ProcessCase], scratch_for: Callable[[str], Path], 
         scratches.append(scratch)
     for _ in range(runs):
         for result, scratch in zip(results, scratches):
-            wall, rss = run_once(result.case, scratch)
+            wall, cpu, rss = run_once(result.case, scratch)
             result.wall.append(wall)
+            result.cpu.append(cpu)
             result.max_rss_kib = max(result.max_rss_kib, rss)
     return results
 
