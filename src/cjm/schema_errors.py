@@ -179,10 +179,14 @@ def message_for(error: dict, model: type[BaseModel]) -> tuple[str, str | None]:
         close = [c for c in choices if isinstance(value, str) and value and c.startswith(value.lower())]
         close = close or (difflib.get_close_matches(str(value), choices, n=1) if isinstance(value, str) else [])
         hint = f"did you mean '{close[0]}'?" if close else None
-    elif kind in {"greater_than_equal", "greater_than"}:
-        message = f"must be at least {ctx.get('ge', ctx.get('gt'))}"
-    elif kind in {"less_than_equal", "less_than"}:
-        message = f"must be at most {ctx.get('le', ctx.get('lt'))}"
+    elif kind == "greater_than_equal":
+        message = f"must be at least {ctx.get('ge')}"
+    elif kind == "greater_than":
+        message = f"must be more than {ctx.get('gt')}"
+    elif kind == "less_than_equal":
+        message = f"must be at most {ctx.get('le')}"
+    elif kind == "less_than":
+        message = f"must be less than {ctx.get('lt')}"
     elif kind.startswith("date"):
         reason = ctx.get("error")
         message = f"not a valid date{f': {reason}' if reason else ''}"
