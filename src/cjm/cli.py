@@ -7,11 +7,7 @@ from typing import Optional
 import typer
 
 from cjm import __version__
-from cjm.commands import site
-from cjm.commands import diff, init, rules, schema, validate
-from cjm.commands import import_cmd
-from cjm.commands import lint
-from cjm.commands import render
+from cjm.commands import diff, import_cmd, init, lint, render, rules, schema, site, validate
 
 app = typer.Typer(
     name="cjm",
