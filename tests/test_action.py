@@ -279,3 +279,37 @@ def test_install_step_installs_cjm_from_the_action_path_into_a_virtualenv(tmp_pa
                            "-o", str(tmp_path / "site")], capture_output=True, text=True, cwd=tmp_path)
     assert site.returncode == 0, site.stdout + site.stderr
     assert "Northtrail" in (tmp_path / "site" / "index.html").read_text()
+
+
+def run_graphviz_step(tmp_path: Path, render: str, site: str = "false") -> tuple[subprocess.CompletedProcess, str]:
+    """The Graphviz step with no dot on PATH and a sudo that records what it is asked to run."""
+    step = next(s for s in STEPS if s.get("id") == "graphviz")
+    fake = tmp_path / "bin"
+    fake.mkdir(exist_ok=True)
+    log = tmp_path / "sudo.log"
+    (fake / "sudo").write_text(textwrap.dedent(f"""\
+        #!/bin/bash
+        echo "$*" >> {log}
+        if [[ "$*" == *"apt-get install"*graphviz* ]]; then printf '#!/bin/bash\\necho dot - graphviz version 2.43\\n' > {fake}/dot; /bin/chmod +x {fake}/dot; fi
+        """))
+    (fake / "sudo").chmod(0o755)
+    env = {"PATH": str(fake), "CJM_RENDER": render, "CJM_SITE": site}
+    done = subprocess.run(["/bin/bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True, timeout=60)
+    return done, log.read_text() if log.exists() else ""
+
+
+@pytest.mark.parametrize("render, site, installs", [
+    ("", "false", False),
+    ("  \n ", "false", False),
+    ("curve:svg", "false", True),
+    ("diagram:png", "false", True),
+    ("", "true", True),
+])
+def test_graphviz_is_installed_only_when_something_is_rendered(tmp_path, render, site, installs):
+    done, sudo = run_graphviz_step(tmp_path, render, site)
+    assert done.returncode == 0, done.stdout + done.stderr
+    if installs:
+        assert "apt-get update" in sudo and "apt-get install -y -qq graphviz" in sudo
+        assert "graphviz version" in done.stdout
+    else:
+        assert sudo == "" and "Graphviz not needed" in done.stdout
