@@ -16,7 +16,7 @@ the points up with its table columns).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from cjm.journey import NEGATIVE, POSITIVE, Journey, emotion_label
 from cjm.render import RenderError, RenderOptions
@@ -29,8 +29,7 @@ NO_PERSONA_NAME = "Customer"
 
 # --- data -------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class CurvePoint:
+class CurvePoint(NamedTuple):
     """One persona's score at one touchpoint; ``score`` None is a gap in the line."""
 
     index: int  # position in CurveData.touchpoints
@@ -41,8 +40,7 @@ class CurvePoint:
     planned: bool = True  # to-be only: False where no target is set and the as-is score stands in
 
 
-@dataclass(frozen=True)
-class Series:
+class Series(NamedTuple):
     """A line: a persona's as-is curve, or its to-be curve when ``target``."""
 
     persona: str | None
@@ -67,15 +65,13 @@ class Series:
         return runs
 
 
-@dataclass(frozen=True)
-class Band:
+class Band(NamedTuple):
     mood: str  # negative | neutral | positive
     low: float
     high: float
 
 
-@dataclass(frozen=True)
-class TouchpointInfo:
+class TouchpointInfo(NamedTuple):
     index: int
     id: str
     name: str
@@ -84,8 +80,7 @@ class TouchpointInfo:
     pains: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class StageSpan:
+class StageSpan(NamedTuple):
     """A stage and the touchpoints under it: ``touchpoints[first:first + count]``."""
 
     id: str
@@ -94,8 +89,7 @@ class StageSpan:
     count: int
 
 
-@dataclass(frozen=True)
-class CurveData:
+class CurveData(NamedTuple):
     map_id: str
     title: str
     persona: str | None  # set when one persona was asked for
@@ -185,8 +179,7 @@ LEGEND_ROW = 20.0
 MOT_STRIP = 30.0
 
 
-@dataclass(frozen=True)
-class Label:
+class Label(NamedTuple):
     """A touchpoint name: lines set at ``angle`` degrees upward, ending at the anchor (x, y)."""
 
     x: float
@@ -221,15 +214,13 @@ class Label:
         return (self.width * math.cos(a) + half * math.sin(a), self.width * math.sin(a) + half * math.cos(a))
 
 
-@dataclass(frozen=True)
-class StageBox:
+class StageBox(NamedTuple):
     x0: float
     x1: float
     lines: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class LegendItem:
+class LegendItem(NamedTuple):
     kind: str  # persona | target | moment | pain
     x: float
     y: float  # the row's centre line
@@ -237,8 +228,7 @@ class LegendItem:
     slot: int = 0
 
 
-@dataclass(frozen=True)
-class Layout:
+class Layout(NamedTuple):
     width: float
     height: float
     title_lines: tuple[str, ...]
@@ -269,8 +259,7 @@ def gutter_width() -> float:
     return max(text_width(b.mood, SMALL) for b in BANDS) + 10 + text_width("+2", SMALL) + 8
 
 
-@dataclass(frozen=True)
-class _Columns:
+class _Columns(NamedTuple):
     """The horizontal half of the layout: where touchpoints and stages sit, how names are set."""
 
     xs: list[float]
