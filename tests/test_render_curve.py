@@ -612,3 +612,17 @@ def test_conversion_refuses_an_svg_too_big_to_convert_in_reasonable_time():
     for convert in (to_pdf, to_png):
         with pytest.raises(RenderError, match="too many to convert"):
             convert(huge)
+
+
+def _plain_svg(width: int, height: int = 400) -> bytes:
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">'
+            f'<rect width="{width}" height="{height}" fill="#fff"/><text x="10" y="20">hi</text></svg>').encode()
+
+
+def test_a_picture_wider_than_a_pdf_page_is_shrunk_onto_it_or_refused():
+    media = re.compile(rb"/MediaBox \[ 0 0 ([0-9.]+) ([0-9.]+) \]")
+    assert media.search(convert.to_pdf(_plain_svg(1000))).groups() == (b"750", b"300")
+    width, height = media.search(convert.to_pdf(_plain_svg(30000))).groups()
+    assert float(width) == convert.PDF_MAX_POINTS and float(height) == pytest.approx(300 * 14400 / 22500, abs=1)
+    with pytest.raises(RenderError, match="77,000 x 400 pixels is too large for a PDF page"):
+        convert.to_pdf(_plain_svg(77000))

@@ -17,6 +17,9 @@ from cjm.render import RenderError
 MAX_SIDE = 32767  # cairo image surfaces hold at most this many pixels per side
 MAX_PIXELS = 150_000_000  # about 600 MB of pixels: beyond this a PNG is not worth the memory
 MAX_DPI = 1200
+PDF_MAX_POINTS = 14_400  # the largest page PDF viewers must handle: 200 inches (PDF 1.7, annex C)
+PDF_MIN_SCALE = 0.25  # shrinking a wider picture onto that page further leaves text too small to read
+PT_PER_PX = 0.75
 MAX_ELEMENTS = 100_000  # cairosvg takes about 0.1 ms of CPU an element: past this, minutes
 CAIRO_MISSING = ("PNG and PDF output needs cairosvg and the cairo library ({reason}); install cairo with "
                  "'apt-get install libcairo2' (Debian, Ubuntu) or 'brew install cairo' (macOS), "
@@ -43,10 +46,23 @@ def to_png(svg: bytes, dpi: int = 96) -> bytes:
 
 
 def to_pdf(svg: bytes) -> bytes:
-    """A one-page PDF of ``svg``, vector text and lines, without a creation date."""
+    """A one-page PDF of ``svg``, vector text and lines, without a creation date.
+
+    A picture wider than a PDF page can be is shrunk to fit (it is vector: zooming in brings the
+    text back); one that would need shrinking below a quarter is refused before cairo starts on it.
+    """
     _refuse_huge(svg, "PDF")
+    scale = 1.0
+    size = _pixel_size(svg, PT_PER_PX)
+    if size is not None and max(size) > PDF_MAX_POINTS:
+        scale = PDF_MAX_POINTS / max(size)
+        if scale < PDF_MIN_SCALE:
+            width, height = (round(side / PT_PER_PX) for side in size)
+            raise RenderError(f"a picture of {width:,} x {height:,} pixels is too large for a PDF page "
+                              f"(at most {PDF_MAX_POINTS:,} points, 200 inches, a side, even shrunk to a "
+                              "quarter); write SVG instead")
     cairosvg = _cairosvg()
-    return without_dates(_convert(cairosvg.svg2pdf, svg))
+    return without_dates(_convert(cairosvg.svg2pdf, svg, scale=scale))
 
 
 def _refuse_huge(svg: bytes, kind: str) -> None:
