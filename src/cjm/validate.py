@@ -108,9 +108,14 @@ def validate_files(paths: Sequence[Path], limits: Limits = Limits(), jobs: int =
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not on Linux
         return [_verdict(path, limits) for path in paths]
 
+    from concurrent.futures.process import BrokenProcessPool
+
     chunk = max(1, len(paths) // (jobs * 8))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        return list(pool.map(partial(_verdict, limits=limits), paths, chunksize=chunk))
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(partial(_verdict, limits=limits), paths, chunksize=chunk))
+    except (BrokenProcessPool, OSError):  # a worker was killed, or none could start: read them here
+        return [_verdict(path, limits) for path in paths]
 
 
 def _read_limited(path: Path, max_bytes: int) -> bytes:
