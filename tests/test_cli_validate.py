@@ -296,3 +296,22 @@ def test_a_fifo_or_device_in_a_folder_is_skipped_and_named_one_is_refused(runner
     assert (result.exit_code, result.stdout) == (0, "3 maps valid\n")
     result = runner.invoke(app, ["validate", "journeys/pipe.cjm.yaml"])
     assert result.exit_code == 2 and "not a regular file or folder" in result.stderr
+
+
+def test_workers_that_cannot_run_fall_back_to_reading_in_process(tmp_path, monkeypatch):
+    import concurrent.futures
+    from concurrent.futures.process import BrokenProcessPool
+
+    from cjm.validate import PARALLEL_FROM, validate_files
+
+    class Broken:
+        def __init__(self, *args, **kwargs):
+            raise BrokenProcessPool("a worker died")
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Broken)
+    paths = []
+    for index in range(PARALLEL_FROM):
+        paths.append(tmp_path / f"m{index}.cjm.yaml")
+        paths[-1].write_text(VALID)
+    verdicts = validate_files(paths, jobs=2)
+    assert len(verdicts) == PARALLEL_FROM and all(v.valid for v in verdicts)
