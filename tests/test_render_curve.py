@@ -348,6 +348,8 @@ def test_names_of_the_examples_do_not_overlap_or_leave_the_picture():
         for a, b in zip(boxes, boxes[1:]):
             assert not overlaps(a, b), path
         assert all(0 <= x <= layout.width and 0 <= y <= layout.height for box in boxes for x, y in box), path
+        # below the plot and clear of the ring around a point at -2
+        assert min(y for box in boxes for _, y in box) >= layout.plot_bottom + curve.RING_R, path
 
 
 def test_the_picture_grows_wider_rather_than_squashing():

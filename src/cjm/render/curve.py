@@ -170,7 +170,7 @@ MIN_STEP = 32.0
 MIN_WIDTH = 480.0
 LABEL_WIDTH = 150.0  # touchpoint names wrap at this width
 LABEL_LINES = 2
-LABEL_GAP = 16.0  # below the plot: clear of a ringed point at -2
+RING_R = 10.0  # the ring around a point at a moment of truth
 STAGE_WIDTH = 180.0  # a stage grows up to this to fit its name, then the name wraps
 STAGE_LINES = 3
 LEGEND_SYMBOL = 34.0
@@ -292,7 +292,9 @@ def curve_layout(data: CurveData, *, column_x: list[float] | None = None, width:
     header_bottom = y
     y += MOT_STRIP if any(t.moment_of_truth for t in data.touchpoints) else PAD
     plot_top, plot_bottom = y, y + PLOT_HEIGHT
-    label_top = plot_bottom + LABEL_GAP
+    # clear of a ringed point at -2, counting how far a slanted name's far end rises above its anchor
+    rise = max((len(lines) * SMALL * LINE / 2 * math.cos(math.radians(cols.angle)) for lines in cols.names), default=0)
+    label_top = plot_bottom + RING_R + 4 + rise
     placed = tuple(_label(x, label_top, cols.angle, lines) for x, lines in zip(cols.xs, cols.names)) if labels else ()
     height = max([label_top + label.reach()[1] for label in placed] + [plot_bottom]) + MARGIN
 

@@ -13,6 +13,7 @@ from cjm.render.curve import (
     FONT,
     LEGEND_SYMBOL,
     LINE,
+    RING_R,
     SMALL,
     TITLE,
     CurveData,
@@ -21,13 +22,12 @@ from cjm.render.curve import (
     LegendItem,
     Series,
     chart_title,
-    gutter_width,
 )
 from cjm.render.svg import SVG_NS, Element, el, marker, num, text_width
 from cjm.render.theme import Theme
 
 MARKER_R = 5.0
-RING_R = 10.0
+TICK_ROOM = text_width("+2", SMALL) + 20  # band names end left of the tick values
 
 
 def draw(data: CurveData, layout: Layout, theme: Theme, prefix: str) -> str:
@@ -148,8 +148,8 @@ def _plot(root: Element, data: CurveData, layout: Layout, theme: Theme) -> None:
         group.add(el("rect", {"x": left, "y": top, "width": right - left, "height": bottom - top,
                               "fill": theme.band_fill[band.mood]}))
         if layout.axis_outside:
-            group.add(_text(left - gutter_width() + _band_name_width(data) - 2, (top + bottom) / 2 + 0.35 * SMALL,
-                            band.mood, theme.muted, text_anchor="end"))
+            group.add(_text(left - TICK_ROOM, (top + bottom) / 2 + 0.35 * SMALL, band.mood, theme.muted,
+                            text_anchor="end"))
         else:
             group.add(_text(left + 4, top + SMALL * LINE, band.mood, theme.muted))
     for tick in range(-2, 3):
@@ -165,10 +165,6 @@ def _plot(root: Element, data: CurveData, layout: Layout, theme: Theme) -> None:
     if not data.touchpoints:
         group.add(_text((left + right) / 2, layout.y(0) - 8, "No touchpoints in this map", theme.muted,
                         text_anchor="middle", font_size=FONT))
-
-
-def _band_name_width(data: CurveData) -> float:
-    return max(text_width(b.mood, SMALL) for b in data.bands)
 
 
 def _moments(root: Element, data: CurveData, layout: Layout, theme: Theme) -> None:
