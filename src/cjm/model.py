@@ -26,6 +26,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from cjm.model_events import Analytics, Events
+
 FORMAT_VERSION = 1
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
@@ -257,6 +259,7 @@ class Touchpoint(Model):
     metrics: list[Metric] = Field(default_factory=_empty_list, description="KPIs measured here.")
     evidence: list[Evidence] = Field(default_factory=_empty_list, description="Research behind the emotions and pains.")
     next: list[Id] = Field(default_factory=_empty_list, description="Touchpoint ids the customer can go to next; loops are allowed.")
+    events: Events = Field(default_factory=_empty_list)
 
 
 class Stage(Model):
@@ -290,6 +293,7 @@ class JourneyMap(Model):
     objectives: list[Objective] = Field(default_factory=_empty_list, description="What the map is for, measurably.")
     personas: list[Persona] = Field(default_factory=_empty_list, description="Customers whose journey is mapped.")
     stages: list[Stage] = Field(default_factory=_empty_list, description="Stages in journey order.")
+    analytics: Analytics | None = Field(None, description="The event log that shows what customers actually did (`cjm evidence`).")
     imports: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] = Field(
         default_factory=_empty_list,
         description="Relative paths of other map files whose personas are shared into this map.",
