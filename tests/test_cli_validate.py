@@ -251,7 +251,8 @@ def test_init_never_overwrites(runner, tmp_path, monkeypatch):
 # -- many maps: worker processes ----------------------------------------------------------------------
 
 def test_many_maps_give_the_same_verdicts_with_and_without_workers(tmp_path, monkeypatch):
-    from cjm.validate import PARALLEL_FROM, validate_files
+    from cjm.validate import validate_files
+    from cjm.workers import PARALLEL_FROM
 
     monkeypatch.chdir(tmp_path)
     paths = []
@@ -302,7 +303,8 @@ def test_workers_that_cannot_run_fall_back_to_reading_in_process(tmp_path, monke
     import concurrent.futures
     from concurrent.futures.process import BrokenProcessPool
 
-    from cjm.validate import PARALLEL_FROM, validate_files
+    from cjm.validate import validate_files
+    from cjm.workers import PARALLEL_FROM
 
     class Broken:
         def __init__(self, *args, **kwargs):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 Path = tuple[str | int, ...]
 
@@ -41,11 +41,42 @@ class Span:
         return self.key or self.start
 
 
+RawSpan = tuple[int, int, int, int, int, int]  # 0-based start line, col, end line, col, key line, col (-1: no key)
+
+
+def span_of(raw: RawSpan) -> Span:
+    start_line, start_col, end_line, end_col, key_line, key_col = raw
+    return Span(Position(start_line + 1, start_col + 1), Position(end_line + 1, end_col + 1),
+                Position(key_line + 1, key_col + 1) if key_line >= 0 else None)
+
+
+class Spans(Mapping[Path, Span]):
+    """Path -> Span, kept as the loader's plain tuples and made a Span only when asked for:
+    most maps never need a position, and a 3,000-touchpoint map has over 100,000 of them."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: dict[Path, RawSpan] | None = None):
+        self.raw = raw if raw is not None else {}
+
+    def __getitem__(self, path: Path) -> Span:
+        return span_of(self.raw[path])
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.raw
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.raw)
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+
 class SourceMap:
     """Model path -> span in the YAML text, plus the raw lines for excerpts and comments."""
 
-    def __init__(self, spans: dict[Path, Span] | None = None, lines: list[str] | None = None):
-        self.spans: dict[Path, Span] = spans if spans is not None else {}
+    def __init__(self, spans: Mapping[Path, Span] | None = None, lines: list[str] | None = None):
+        self.spans: Mapping[Path, Span] = spans if spans is not None else {}
         self.lines: list[str] = lines if lines is not None else []
 
     def known_prefix(self, path: Path) -> Path:

@@ -25,7 +25,7 @@ from yaml.events import (
     SequenceStartEvent,
 )
 
-from cjm.diagnostics import Diagnostic, Path, Position, Severity, SourceMap, Span
+from cjm.diagnostics import Diagnostic, Path, Position, RawSpan, Severity, SourceMap, Spans
 
 try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _Loader
@@ -77,23 +77,25 @@ class LoadError(Exception):
 
 
 def _mark(mark: Any) -> Position:
-    return Position(mark.line + 1, mark.column + 1)
+    """The parser's 0-based mark as a Position; the builder keeps marks as they come until a
+    diagnostic or a span needs their numbers."""
+    return mark if isinstance(mark, Position) else Position(mark.line + 1, mark.column + 1)
 
 
 class _Frame:
     """An open mapping or sequence."""
 
-    __slots__ = ("container", "is_map", "path", "start", "anchor", "pending_key", "key_pos", "seen", "size")
+    __slots__ = ("container", "is_map", "path", "start", "anchor", "pending_key", "key_mark", "seen", "size")
 
-    def __init__(self, container: Any, path: Path, start: Position, anchor: str | None):
+    def __init__(self, container: Any, path: Path, start: Any, anchor: str | None):
         self.container = container
         self.is_map = isinstance(container, dict)
         self.path = path
         self.start = start
         self.anchor = anchor
         self.pending_key: str | None = None  # a mapping's key waiting for its value
-        self.key_pos: Position | None = None
-        self.seen: dict[str, Position] = {}
+        self.key_mark: Any = None
+        self.seen: dict[str, Any] = {}  # key -> the parser's mark of its first use
         self.size = 1
 
 
@@ -104,7 +106,7 @@ class _Builder:
         self.file = file
         self.lines = lines
         self.limits = limits
-        self.spans: dict[Path, Span] = {}
+        self.spans: dict[Path, RawSpan] = {}
         self.diagnostics: list[Diagnostic] = []
         self.stack: list[_Frame] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
@@ -112,44 +114,45 @@ class _Builder:
         self.root: Any = None
         self.documents = 0
 
-    def problem(self, pos: Position, code: str, name: str, message: str, path: Path = (), hint: str | None = None) -> Diagnostic:
+    def problem(self, mark: Any, code: str, name: str, message: str, path: Path = (), hint: str | None = None) -> Diagnostic:
+        pos = _mark(mark)
         return Diagnostic(
             code=code, name=name, message=message, file=self.file, line=pos.line, col=pos.col,
             path=path, hint=hint, source_line=self.lines[pos.line - 1] if 0 < pos.line <= len(self.lines) else None,
         )
 
-    def stop(self, pos: Position, code: str, name: str, message: str, hint: str | None = None) -> None:
+    def stop(self, pos: Any, code: str, name: str, message: str, hint: str | None = None) -> None:
         raise LoadError(self.problem(pos, code, name, message, hint=hint))
 
-    def count(self, pos: Position, n: int) -> None:
+    def count(self, pos: Any, n: int) -> None:
         self.nodes += n
         if self.nodes > self.limits.max_nodes:
             self.stop(pos, "CJM003", "input-limit",
                       f"the map expands to more than {self.limits.max_nodes:,} YAML nodes",
                       hint="anchors and aliases count once per use; split very large maps")
 
-    def refuse_tag(self, tag: str, pos: Position) -> None:
+    def refuse_tag(self, tag: str, pos: Any) -> None:
         self.stop(pos, "CJM002", "unsupported-yaml", f"explicit YAML tag '{tag}' is not allowed in a map",
                   hint="remove the tag; cjm reads every value as plain data")
 
-    def refuse_key(self, pos: Position) -> None:
+    def refuse_key(self, pos: Any) -> None:
         self.stop(pos, "CJM002", "unsupported-yaml", "mapping keys must be plain text, not lists or mappings")
 
-    def place(self, value: Any, size: int, start: Position, end_mark: Any, anchor: str | None) -> None:
+    def place(self, value: Any, size: int, start: Any, end: Any, anchor: str | None) -> None:
         """Put a finished node into its parent: a list item, a mapping key, or a mapping value.
 
-        ``end_mark`` is the parser's mark, made a Position only where a span needs it (keys need none).
+        ``start`` and ``end`` are the parser's marks; a span keeps their numbers as a plain tuple.
         """
         if anchor is not None:
             self.anchors[anchor] = (value, size)
         if not self.stack:
             self.root = value
-            self.spans[()] = Span(start, _mark(end_mark))
+            self.spans[()] = (start.line, start.column, end.line, end.column, -1, -1)
             return
         parent = self.stack[-1]
         parent.size += size
         if not parent.is_map:
-            self.spans[(*parent.path, len(parent.container))] = Span(start, _mark(end_mark))
+            self.spans[(*parent.path, len(parent.container))] = (start.line, start.column, end.line, end.column, -1, -1)
             parent.container.append(value)
             return
         key = parent.pending_key
@@ -160,25 +163,25 @@ class _Builder:
                 self.stop(start, "CJM002", "unsupported-yaml", "merge keys ('<<') are not supported",
                           hint="write the fields out in full")
             parent.pending_key = value
-            parent.key_pos = start
+            parent.key_mark = start
             return
-        key_pos = parent.key_pos
+        key_mark = parent.key_mark
         parent.pending_key = None
         path = (*parent.path, key)
         first = parent.seen.get(key)
         if first is not None:
             if len(self.diagnostics) >= MAX_DUPLICATES:
-                self.stop(key_pos, "CJM002", "duplicate-key", f"more than {MAX_DUPLICATES} duplicate keys; stopped here",
+                self.stop(key_mark, "CJM002", "duplicate-key", f"more than {MAX_DUPLICATES} duplicate keys; stopped here",
                           hint="fix the ones above first")
             self.diagnostics.append(self.problem(
-                key_pos, "CJM002", "duplicate-key",
-                f"duplicate key '{key}' (first defined at line {first.line}); YAML would silently keep only the last",
+                key_mark, "CJM002", "duplicate-key",
+                f"duplicate key '{key}' (first defined at line {first.line + 1}); YAML would silently keep only the last",
                 path=path,
             ))
             return
-        parent.seen[key] = key_pos
+        parent.seen[key] = key_mark
         parent.container[key] = value
-        self.spans[path] = Span(start, _mark(end_mark), key_pos)
+        self.spans[path] = (start.line, start.column, end.line, end.column, key_mark.line, key_mark.column)
 
     def child_path(self) -> Path:
         if not self.stack:
@@ -193,7 +196,7 @@ class _Builder:
     def feed(self, event: Any) -> None:
         kind = type(event)
         if kind is ScalarEvent:
-            start = _mark(event.start_mark)
+            start = event.start_mark
             if event.tag is not None:
                 self.refuse_tag(event.tag, start)
             self.nodes += 1
@@ -210,7 +213,7 @@ class _Builder:
                           hint="remove it; maps hold no NUL, other C0 control characters or lone surrogates")
             self.place(value, 1, start, event.end_mark, event.anchor)
         elif kind is MappingStartEvent or kind is SequenceStartEvent:
-            start = _mark(event.start_mark)
+            start = event.start_mark
             if event.tag is not None:
                 self.refuse_tag(event.tag, start)
             self.count(start, 1)
@@ -226,7 +229,7 @@ class _Builder:
             frame = self.stack.pop()
             self.place(frame.container, frame.size, frame.start, event.end_mark, frame.anchor)
         elif kind is AliasEvent:
-            start = _mark(event.start_mark)
+            start = event.start_mark
             if event.anchor not in self.anchors:
                 self.stop(start, "CJM001", "yaml-syntax", f"alias '*{event.anchor}' refers to no anchor defined before it")
             value, size = self.anchors[event.anchor]
@@ -235,7 +238,7 @@ class _Builder:
         elif kind is DocumentStartEvent:
             self.documents += 1
             if self.documents > 1:
-                self.stop(_mark(event.start_mark), "CJM002", "unsupported-yaml",
+                self.stop(event.start_mark, "CJM002", "unsupported-yaml",
                           "a map file holds one YAML document; found a second one",
                           hint="split the documents into separate files")
         # stream start/end and document end carry nothing
@@ -338,7 +341,7 @@ def parse_text(raw: bytes, file: str, limits: Limits = Limits()) -> Parsed:
         return Parsed(file, None, source, builder.diagnostics + [Diagnostic("CJM001", "yaml-syntax", str(exc), file)])
     finally:
         loader.dispose()
-    source.spans = builder.spans
+    source.spans = Spans(builder.spans)
     if builder.root is None:
         return Parsed(file, None, source, [Diagnostic("CJM010", "schema", "the file holds no map; a map starts with 'cjm: 1'", file)])
     if not isinstance(builder.root, dict):

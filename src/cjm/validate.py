@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -18,9 +17,6 @@ from cjm.load import Limits, parse_text
 from cjm.model import JourneyMap, Persona
 from cjm.project import display_name, find_root
 from cjm.schema_errors import schema_diagnostics, schema_error_paths
-
-
-PARALLEL_FROM = 64  # fewer files than this are read faster than worker processes start
 
 
 @dataclass
@@ -86,36 +82,11 @@ def _verdict(path: Path, limits: Limits) -> Verdict:
     return Verdict(loaded.file, loaded.valid, tuple(loaded.diagnostics))
 
 
-def available_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
 def validate_files(paths: Sequence[Path], limits: Limits = Limits(), jobs: int = 0) -> list[Verdict]:
-    """Validate many files, in order; with ``PARALLEL_FROM`` files or more, in ``jobs`` worker processes.
+    """Validate many files, in order; with many files, in ``jobs`` worker processes (0: one per CPU)."""
+    from cjm.workers import map_in_workers
 
-    ``jobs`` 0 means one worker per available CPU. Workers are forked, so they start with
-    everything already imported; where fork is not available the files are read here, one by one.
-    """
-    jobs = jobs or available_cpus()
-    if jobs <= 1 or len(paths) < PARALLEL_FROM:
-        return [_verdict(path, limits) for path in paths]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - not on Linux
-        return [_verdict(path, limits) for path in paths]
-
-    from concurrent.futures.process import BrokenProcessPool
-
-    chunk = max(1, len(paths) // (jobs * 8))
-    try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(partial(_verdict, limits=limits), paths, chunksize=chunk))
-    except (BrokenProcessPool, OSError):  # a worker was killed, or none could start: read them here
-        return [_verdict(path, limits) for path in paths]
+    return list(map_in_workers(partial(_verdict, limits=limits), paths, jobs))
 
 
 def _read_limited(path: Path, max_bytes: int) -> bytes:

@@ -34,6 +34,7 @@ def lint(
     fail_on: Optional[FailOn] = typer.Option(None, "--fail-on", help="Lowest severity that makes the exit code 1. Default: error (or fail-on in the configuration)."),
     exit_zero: bool = typer.Option(False, "--exit-zero", help="Exit 0 even when there are findings (usage and configuration errors still exit 2)."),
     max_bytes: int = typer.Option(5 * 1024 * 1024, "--max-bytes", min=1, help="Refuse map files larger than this."),
+    jobs: int = typer.Option(0, "--jobs", "-j", min=0, help="Worker processes for many maps; 0: one per CPU, 1: none."),
 ) -> None:
     """Lint maps for gaps: coverage, emotions, measurement, flow and upkeep (plus validation problems)."""
     from cjm.diagnostics import Severity
@@ -53,7 +54,7 @@ def lint(
     )
     try:
         run = lint_paths(maps, overrides=overrides, config=config, limits=Limits(max_bytes=max_bytes),
-                         show_progress=not is_machine_format(format.value))
+                         show_progress=not is_machine_format(format.value), jobs=jobs)
     except ConfigError as exc:
         for problem in exc.problems:
             typer.echo(f"cjm: error: {problem}", err=True)

@@ -154,29 +154,38 @@ def reaches(diagnostics: Iterable[Diagnostic], fail_on: Severity) -> bool:
     return any(d.severity.rank >= fail_on.rank for d in diagnostics)
 
 
+def _lint_file(planned: tuple[Path, Settings], linter: Linter, limits: Limits) -> tuple[str, bool, list[Diagnostic]]:
+    path, settings = planned
+    loaded = read_map(path, limits)
+    return loaded.file, loaded.valid, linter.lint_map(loaded, settings)
+
+
 def lint_paths(paths: list[Path], *, overrides: Overrides = Overrides(), config: Path | None = None,
-               limits: Limits = Limits(), show_progress: bool = False) -> LintRun:
+               limits: Limits = Limits(), show_progress: bool = False, jobs: int = 0) -> LintRun:
     """Lint map files into one report; ``failed`` when a map has a finding at its fail-on level.
 
     Every configuration is read before any map, so a mistake there (ConfigError)
-    stops the run before anything is reported. ``show_progress`` allows a progress
+    stops the run before anything is reported. Many maps are linted in ``jobs`` worker
+    processes (0: one per CPU; see ``cjm.workers``). ``show_progress`` allows a progress
     bar (``cjm.progress`` decides whether one shows: many maps, on a terminal, not in CI).
     """
+    from functools import partial
+
     from cjm.progress import progress
+    from cjm.workers import map_in_workers
 
     linter = Linter(overrides, config)
     plan = [(path, linter.settings_for(path)) for path in paths]
+    results = map_in_workers(partial(_lint_file, linter=linter, limits=limits), plan, jobs)
     files: list[str] = []
     invalid: list[str] = []
     diagnostics: list[Diagnostic] = []
     failed = False
     with progress(plan, "Linting", describe=lambda item: item[0].name, enabled=None if show_progress else False) as todo:
-        for path, settings in todo:
-            loaded = read_map(path, limits)
-            found = linter.lint_map(loaded, settings)
-            files.append(loaded.file)
-            if not loaded.valid:
-                invalid.append(loaded.file)
+        for (_, settings), (file, valid, found) in zip(todo, results):
+            files.append(file)
+            if not valid:
+                invalid.append(file)
             diagnostics.extend(found)
             failed = failed or reaches(found, settings.fail_on)
     report = Report(command="lint", files=files, diagnostics=diagnostics, invalid_files=invalid, rules=linter.rule_infos())
