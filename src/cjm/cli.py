@@ -7,6 +7,7 @@ from typing import Optional
 import typer
 
 from cjm import __version__
+from cjm.startup import turn_off_pydantic_plugins
 from cjm.commands import diff, import_cmd, init, lint, render, rules, schema, site, validate
 
 app = typer.Typer(
@@ -43,4 +44,5 @@ app.add_typer(import_cmd.app, name="import")
 
 
 def main() -> None:
+    turn_off_pydantic_plugins()  # before typer parses the options: it builds pydantic adapters for them
     app()

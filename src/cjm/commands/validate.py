@@ -23,11 +23,6 @@ def validate(
 ) -> None:
     """Check maps against the format: YAML syntax, schema, ids and references."""
     import gc
-    import os
-
-    # Pydantic looks for plugins in every installed package's metadata when the map models are
-    # built; a command line tool has no use for them (set the variable yourself to override).
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
 
     from cjm.load import Limits
     from cjm.report import Report
