@@ -39,13 +39,15 @@ def render(
     dpi: int = typer.Option(96, "--dpi", min=1, max=1200, help="Resolution of PNG output."),
     dot_timeout: float = typer.Option(20.0, "--dot-timeout", min=0.01, metavar="SECONDS", help="Give up on a Graphviz layout that takes longer than this."),
     with_lint: bool = typer.Option(False, "--with-lint", help="Show lint findings in the views that can (map)."),
+    observed: Optional[Path] = typer.Option(None, "--observed", metavar="FILE", help="Paint what customers did (a file from cjm evidence compute) on the diagram and the map page."),
     max_bytes: int = typer.Option(5 * 1024 * 1024, "--max-bytes", min=1, help="Refuse map files larger than this."),
 ) -> None:
     """Draw maps: the flow diagram, the emotion curve, the journey map page, Mermaid.
 
     Invalid maps are reported as by validate and not drawn; the others still are.
     Exit 0 when everything was drawn, 1 when some maps are invalid, 2 on usage
-    errors, a missing tool (Graphviz dot) or a layout past --dot-timeout.
+    errors, an unreadable or invalid --observed file, a missing tool (Graphviz dot)
+    or a layout past --dot-timeout.
     """
     from cjm.journey import Journey
     from cjm.load import Limits
@@ -67,6 +69,9 @@ def render(
         counts = f"{len(maps)} map{'s' if len(maps) != 1 else ''}, {len(names)} view{'s' if len(names) != 1 else ''}"
         fail_usage(f"{where} takes one map and one view (here {counts}); "
                    "give -o a folder (an existing one, or a path ending in /)")
+    if observed is not None and len(maps) > 1:
+        fail_usage(f"--observed {observed} belongs to one map, and {len(maps)} were given; render that map alone")
+    evidence = _read_observed(observed, names) if observed is not None else None
 
     loaded = [read_map(path, Limits(max_bytes=max_bytes)) for path in maps]
     valid = [(i, m) for i, m in enumerate(loaded) if m.valid]
@@ -74,6 +79,8 @@ def render(
         for _, m in valid:
             _check_persona(m, persona)
     findings = _lint(loaded, valid) if with_lint else {}
+    if evidence is not None:
+        _warn_observed(valid, evidence, str(observed))
     jobs = [Job(i, name, formats[name], None if to_stdout else _destination(m.path, name, formats[name], output, folder))
             for i, m in valid for name in names]
     _check_destinations(jobs, loaded)
@@ -81,7 +88,7 @@ def render(
 
     failed = False
     options = RenderOptions(persona=persona, show_pains=not no_pains, theme=theme.value, dpi=dpi,
-                            dot_timeout=dot_timeout, with_lint=with_lint)
+                            dot_timeout=dot_timeout, with_lint=with_lint, observed=evidence)
     journeys: dict[int, Journey] = {}
     with progress(jobs, "Rendering", describe=lambda j: f"{loaded[j.index].file} ({j.view})",
                   machine_output=to_stdout) as todo:
@@ -101,6 +108,49 @@ def render(
     if failed:
         raise typer.Exit(EXIT_USAGE)
     raise typer.Exit(EXIT_FINDINGS if len(valid) < len(loaded) else EXIT_OK)
+
+
+PAINTS_OBSERVED = ("diagram", "map")
+
+
+def _read_observed(path: Path, views: list[str]):
+    """The observed file, or exit 2 before anything is drawn: its problems at file:line:col."""
+    from cjm.evidence.observed import read_observed
+
+    file = str(path)
+    try:
+        loaded = read_observed(path, file)
+    except OSError as exc:
+        fail_usage(f"cannot read --observed {file}: {exc.strerror or exc}")
+    if not loaded.ok:
+        _report_unreadable_observed(loaded)
+        raise typer.Exit(EXIT_USAGE)
+    unpainted = [v for v in views if v not in PAINTS_OBSERVED]
+    if unpainted:
+        typer.echo(f"cjm: warning: --observed is drawn in the {' and '.join(PAINTS_OBSERVED)} views only, "
+                   f"not in {', '.join(unpainted)}", err=True)
+    return loaded.observed
+
+
+def _report_unreadable_observed(loaded) -> None:
+    from cjm.report import Report, reporter
+
+    color = use_color(sys.stderr)
+    report = Report(command="validate", files=[loaded.file], diagnostics=loaded.diagnostics, invalid_files=[loaded.file])
+    text = reporter("text")(report, color=color)
+    body = text.rstrip("\n").rsplit("\n", 1)[0]  # the summary line speaks of maps
+    errors = sum(1 for d in loaded.diagnostics if d.severity.value == "error")
+    sys.stderr.write(f"{body}\n{loaded.file}: not a valid observed file ({errors} error{'s' if errors != 1 else ''}); "
+                     "nothing was drawn\n")
+    sys.stderr.flush()
+
+
+def _warn_observed(valid, observed, file: str) -> None:
+    from cjm.render.overlay import observed_warnings
+
+    for _, m in valid:
+        for warning in observed_warnings(m.journey, observed, file):
+            typer.echo(f"cjm: warning: {m.file}: {warning}", err=True)
 
 
 def _view_names(requested: list[str]) -> list[str]:

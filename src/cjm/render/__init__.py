@@ -46,6 +46,7 @@ class RenderOptions:
     dot_timeout: float = 20.0
     findings: tuple = field(default_factory=tuple)  # lint diagnostics, for views that show them
     with_lint: bool = False  # findings were asked for (--with-lint), so an empty list means none found
+    observed: object = None  # a cjm.evidence.observed.Observed (--observed FILE), for the views that paint it
 
 
 def view_module(name: str) -> ModuleType:

@@ -25,6 +25,8 @@ from cjm.render.theme import DIAGRAM, THEMES, DiagramStyle, Theme, emotion_bucke
 if TYPE_CHECKING:
     import graphviz
 
+    from cjm.render.diagram_evidence import DiagramEvidence
+
 FORMATS = ("svg", "png", "pdf", "dot")
 MINUS = "\u2212"
 DOT_SEP = " \u00b7 "
@@ -63,8 +65,13 @@ def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRA
         raise RenderError(f"no persona '{persona}' in this map")
     shown = [s for s in journey.steps if persona is None or journey.serves(s, persona)]
     node_id = {s.id: f"t{s.index}" for s in shown}
+    evidence = None
+    if options.observed is not None:
+        from cjm.render.diagram_evidence import DiagramEvidence
+
+        evidence = DiagramEvidence(journey, options.observed, theme, style)
     graph = graphviz.Digraph(name="journey")
-    graph.attr("graph", **_graph_attrs(journey, persona, theme, style, len(shown)))
+    graph.attr("graph", **_graph_attrs(journey, persona, theme, style, len(shown), evidence))
     graph.attr("node", fontname=theme.font, fontsize=f"{style.node_fontsize:g}", fontcolor=theme.foreground,
                color=theme.muted, penwidth=f"{style.penwidth:g}", margin="0.12,0.06")
     graph.attr("edge", color=theme.muted, fontname=theme.font, arrowsize="0.7")
@@ -77,7 +84,9 @@ def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRA
         with graph.subgraph(name=f"cluster_s{stage_index}") as cluster:
             _stage(cluster, stage_index, stage, bool(steps), theme, style)
             for step in steps:
-                cluster.node(node_id[step.id], **_touchpoint_attrs(journey, step, persona, short, theme, style))
+                cluster.node(node_id[step.id], **_touchpoint_attrs(journey, step, persona, short, theme, style, evidence))
+                if evidence is not None:
+                    evidence.entry(cluster, step, node_id[step.id])
                 if options.show_pains and step.touchpoint.pains:
                     _pains(cluster, node_id[step.id], step, pain_ids, theme, style)
                     pains += len(step.touchpoint.pains)
@@ -87,12 +96,16 @@ def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRA
     edges = flow(journey, shown)
     for source, target in edges:
         backward = target.index <= source.index
-        graph.edge(node_id[source.id], node_id[target.id],
-                   tooltip=tooltip([f"{source.touchpoint.name}{ARROW}{target.touchpoint.name}"], style.tooltip_chars),
-                   **({"constraint": "false", "style": "dashed"} if backward else {}))
+        attrs = {"tooltip": tooltip([f"{source.touchpoint.name}{ARROW}{target.touchpoint.name}"], style.tooltip_chars),
+                 **({"constraint": "false", "style": "dashed"} if backward else {})}
+        if evidence is not None:
+            attrs.update(evidence.declared_edge(source, target))
+        graph.edge(node_id[source.id], node_id[target.id], **attrs)
+    if evidence is not None:
+        evidence.extra_edges(graph, node_id, {(source.id, target.id) for source, target in edges})
     for source_id, target_id in _stage_order(by_stage, node_id, edges):
         graph.edge(source_id, target_id, style="invis")
-    _legend(graph, theme, style, pains=pains > 0, drop_offs=bool(drop_offs))
+    _legend(graph, theme, style, pains=pains > 0, drop_offs=bool(drop_offs), evidence=evidence)
     return graph
 
 
@@ -194,11 +207,14 @@ def _stage_order(by_stage: list[list[Step]], node_id: dict[str, str],
     return out
 
 
-def _graph_attrs(journey: Journey, persona: str | None, theme: Theme, style: DiagramStyle, nodes: int) -> dict[str, str]:
+def _graph_attrs(journey: Journey, persona: str | None, theme: Theme, style: DiagramStyle, nodes: int,
+                 evidence: DiagramEvidence | None = None) -> dict[str, str]:
     title = wrap(journey.map.title, 80, 2)
     if persona is not None:
         name = next(p.name for p in journey.personas if p.id == persona)
         title += wrap(f"Persona: {name}", 80, 1)
+    if evidence is not None:
+        title += evidence.title_lines(persona)
     attrs = dict(style.graph)
     if nodes > style.large_graph_nodes:
         attrs.update(style.large_graph)
@@ -238,7 +254,7 @@ def _scores(journey: Journey, step: Step, persona: str | None, short: dict[str, 
 
 
 def _touchpoint_attrs(journey: Journey, step: Step, persona: str | None, short: dict[str, str],
-                      theme: Theme, style: DiagramStyle) -> dict[str, str]:
+                      theme: Theme, style: DiagramStyle, evidence: DiagramEvidence | None = None) -> dict[str, str]:
     touchpoint = step.touchpoint
     score, score_text, score_long = _scores(journey, step, persona, short)
     name = touchpoint.name
@@ -251,6 +267,8 @@ def _touchpoint_attrs(journey: Journey, step: Step, persona: str | None, short: 
         lines.append(channel[0] + DOT_SEP + scores[0])
     else:
         lines += channel + scores
+    if evidence is not None:
+        lines += evidence.node_lines(step)
     hover = [touchpoint.name, f"Stage: {step.stage.name}"]
     if touchpoint.channel:
         hover.append(f"Channel: {touchpoint.channel}")
@@ -259,8 +277,12 @@ def _touchpoint_attrs(journey: Journey, step: Step, persona: str | None, short: 
         hover.append("Moment of truth")
     if touchpoint.pains:
         hover.append("Pains: " + "; ".join(touchpoint.pains))
+    if evidence is not None:
+        hover += evidence.node_hover(step)
     attrs = {"label": text_label(lines), "tooltip": tooltip(hover, style.tooltip_chars), "shape": style.node_shape}
-    if score is None:
+    if evidence is not None:  # the fill tells the drop-off; the score stays in the label
+        attrs.update(evidence.node_fill(step))
+    elif score is None:
         attrs.update(style=style.no_emotion_style, fillcolor=theme.no_emotion_fill, color=theme.no_emotion_border,
                      fontcolor=theme.foreground)
     else:
@@ -271,16 +293,21 @@ def _touchpoint_attrs(journey: Journey, step: Step, persona: str | None, short: 
     return attrs
 
 
-def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pains: bool, drop_offs: bool) -> None:
-    """Sample nodes styled exactly like the real ones, each saying what it means."""
+def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pains: bool, drop_offs: bool,
+            evidence: DiagramEvidence | None = None) -> None:
+    """Sample nodes and edges styled exactly like the real ones, each saying what it means."""
     size = f"{style.legend_fontsize:g}"
     entries: list[dict[str, str]] = []
-    for bucket in (-2, -1, 0, 1, 2):
-        sign = format_score(bucket)
-        entries.append({"label": f"{sign} {MOOD_WORDS[bucket]}", "shape": style.node_shape, "style": style.node_style,
-                        "fillcolor": theme.emotion_fill[bucket], "fontcolor": theme.emotion_text[bucket]})
-    entries.append({"label": "no emotion", "shape": style.node_shape, "style": style.no_emotion_style,
-                    "fillcolor": theme.no_emotion_fill, "color": theme.no_emotion_border})
+    if evidence is not None:
+        entries += evidence.node_legend()
+    else:
+        for bucket in (-2, -1, 0, 1, 2):
+            sign = format_score(bucket)
+            entries.append({"label": f"{sign} {MOOD_WORDS[bucket]}", "shape": style.node_shape, "style": style.node_style,
+                            "fillcolor": theme.emotion_fill[bucket], "fontcolor": theme.emotion_text[bucket]})
+        entries.append({"label": "no emotion", "shape": style.node_shape, "style": style.no_emotion_style,
+                        "fillcolor": theme.no_emotion_fill, "color": theme.no_emotion_border})
+    scale = len(entries) - 1  # the last entry of the first row
     entries.append({"label": f"{style.moment_of_truth_marker} moment of truth", "shape": style.node_shape,
                     "style": "rounded", "penwidth": f"{style.moment_of_truth_penwidth:g}", "color": theme.moment_of_truth})
     if pains:
@@ -295,7 +322,21 @@ def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pai
                     fontsize=f"{style.stage_fontsize:g}", fontcolor=theme.foreground, tooltip="Legend")
         for i, entry in enumerate(entries):
             legend.node(f"l{i}", fontsize=size, tooltip=entry["label"], **entry)
-        # two rows, the emotion scale and then the markers, so the legend stays narrow
+        # rows: the fill scale, then the markers (then the edges), so the legend stays narrow
         for i in range(len(entries) - 1):
-            if i != len(MOOD_WORDS) - 1:
+            if i != scale:
                 legend.edge(f"l{i}", f"l{i + 1}", style="invis")
+        if evidence is not None:
+            _edge_legend(legend, evidence.edge_legend(), len(entries), size)
+
+
+def _edge_legend(legend: "graphviz.Digraph", samples: list, first: int, size: str) -> None:
+    """A row of sample edges, each from a start node to the words that say what it means."""
+    for k, (start, edge, lines) in enumerate(samples):
+        tail, head = f"l{first + 2 * k}", f"l{first + 2 * k + 1}"
+        words = tooltip(lines, 200)
+        legend.node(tail, **{"tooltip": words, **start})
+        legend.node(head, label=text_label(lines, align="left"), shape="plaintext", fontsize=size, tooltip=words)
+        legend.edge(tail, head, tooltip=words, **edge)
+        if k:
+            legend.edge(f"l{first + 2 * k - 1}", tail, style="invis")

@@ -66,6 +66,7 @@ def palette(theme: Theme) -> dict[str, str]:
         "marker-fg": "#5c3d00" if light else "#ffe8a3",
         "error-fg": "#a3122a" if light else "#ff9e8f",
         "mot": theme.moment_of_truth,
+        "bar": theme.observed_edge,
     }
     for score in range(-2, 3):
         key = f"m{score}".replace("-", "n")
@@ -125,13 +126,14 @@ class Target:
 @dataclass
 class Item:
     text: str
-    kind: str = "text"  # text | fact | link | metric | emotion | flag
+    kind: str = "text"  # text | fact | link | metric | emotion | flag | bar
     label: str | None = None  # a short prefix: "channel", a persona's name
     href: str | None = None
     detail: str | None = None
     state: str | None = None  # metric: met | missed | unknown; emotion: palette key
     symbol: str | None = None  # metric: a check mark or a cross, beside the words
     words: str | None = None  # metric: "target met" / "target missed"
+    value: float | None = None  # bar: how full, 0..1 (the text says the figure)
 
 
 @dataclass
@@ -263,6 +265,14 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
         else:
             lanes.insert(emotion_lane, Lane("curve", "Emotion curve", [], Target("lane-curve"), curve=curve_pictures))
 
+    evidence = None
+    if options.observed is not None:
+        from cjm.render import map_evidence
+
+        at = map_evidence.lane_position([lane.key for lane in lanes])
+        lanes[at:at] = [lane for lane in map_evidence.lanes(journey, options.observed, columns, heads) if _has_content(lane)]
+        evidence = {"summary": map_evidence.summary(options.observed), "provenance": map_evidence.provenance(options.observed)}
+
     diagram_pictures, diagram_note = None, None
     try:
         draw = diagram or _diagram
@@ -285,6 +295,7 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
         "heads": heads,
         "lanes": lanes,
         "notes": notes,
+        "evidence": evidence,
         "touchpoint_count": sum(1 for c in columns if c.step is not None),
         "diagram": diagram_pictures,
         "diagram_note": diagram_note,
@@ -497,6 +508,7 @@ def _environment():
     env.filters["href"] = safe_href
     env.filters["signed"] = signed
     env.filters["number"] = number
+    env.filters["bar_width"] = lambda value: f"{max(0.0, min(1.0, float(value))) * 100:.1f}%"
     return env
 
 
@@ -509,7 +521,7 @@ def render(journey: Journey, fmt: str, options: RenderOptions) -> bytes:
     if fmt == "md":
         from cjm.render.markdown import report
 
-        return report(journey, options.persona).encode("utf-8")
+        return report(journey, options.persona, options.observed).encode("utf-8")
     if fmt != "html":
         raise RenderError(f"the map view writes {', '.join(FORMATS)}, not {fmt}")
     return html_page(journey, options).encode("utf-8")

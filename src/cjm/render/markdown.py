@@ -154,10 +154,15 @@ def _metrics(journey: Journey, persona: str | None) -> list[str]:
     return ["## Metrics", ""] + table(headers, rows) + [""]
 
 
-def report(journey: Journey, persona: str | None = None) -> str:
+def report(journey: Journey, persona: str | None = None, observed=None) -> str:
+    """``observed``: a ``cjm.evidence.observed.Observed`` whose funnel and touchpoint counts to add."""
     check_persona(journey, persona)
     out = _header(journey, persona) + _personas(journey, persona)
     out += ["## Journey", "", fence(mermaid.journey_source(journey, persona), "mermaid")]
+    if observed is not None:
+        from cjm.render.map_evidence import markdown
+
+        out += markdown(journey, observed, persona)
     out += _list_table(journey, persona, "pains", "Pain points", "Pain point")
     out += _list_table(journey, persona, "opportunities", "Opportunities", "Opportunity")
     out += _moments(journey, persona)

@@ -34,6 +34,16 @@ class Theme:
         "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000", "#F0E442"))
     persona_markers: tuple[str, ...] = ("circle", "square", "triangle", "diamond", "cross", "star")
     drop_off_text: str = "#ffffff"
+    # --observed: edges seen in the event log, seen but not in the map (a warning), in the map but
+    # not seen; touchpoints filled by the share of journeys that end there (ColorBrewer OrRd, light
+    # to dark as more journeys end), with a text colour per step for WCAG AA contrast
+    observed_edge: str = "#2166ac"
+    unexpected_edge: str = "#c51b7d"
+    unobserved_edge: str = "#c4c4c4"
+    drop_off_ramp: tuple[str, ...] = ("#fef0d9", "#fdcc8a", "#fc8d59", "#e34a33", "#b30000")
+    drop_off_ramp_text: tuple[str, ...] = ("#000000", "#000000", "#000000", "#000000", "#ffffff")
+    entry: str = "#1a1a1a"
+    finish_fill: str = "#deebf7"  # where the map's journey ends: ending there is finishing, not dropping off
 
 
 LIGHT = Theme(
@@ -76,6 +86,11 @@ DARK = Theme(
     stage_border="#555555",
     persona_colors=("#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#F0E442", "#0072B2", "#ffffff", "#D55E00"),
     drop_off_text="#000000",
+    observed_edge="#92c5de",
+    unexpected_edge="#f1b6da",
+    unobserved_edge="#5c5c5c",
+    entry="#eeeeee",
+    finish_fill="#1f3a4d",
 )
 
 THEMES = {"light": LIGHT, "dark": DARK}
@@ -128,6 +143,17 @@ class DiagramStyle:
     )
     large_graph: tuple[tuple[str, str], ...] = (("nslimit", "2"), ("nslimit1", "2"), ("mclimit", "0.5"))
     large_graph_nodes: int = 120
+    # --observed: edge width grows with the users who took the edge, from the thinnest to the
+    # widest (the edge most users took); at each drop-off step the ramp moves to its next colour
+    observed_min_penwidth: float = 1.0
+    observed_max_penwidth: float = 8.0
+    drop_off_steps: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75)
+    entry_shape: str = "circle"
+    entry_size: float = 0.18
+
+    def drop_off_colour(self, share: float) -> int:
+        """The drop-off ramp's colour for a share of journeys that end at a touchpoint: 0 (few) .. len(steps)."""
+        return sum(1 for step in self.drop_off_steps if share >= step)
 
 
 DIAGRAM = DiagramStyle()

@@ -1,0 +1,202 @@
+"""``--view diagram --observed FILE``: the observed journey painted on the flow diagram.
+
+- edges customers took: width by users, labelled ``times · share of the source's exits``;
+- observed transitions the map lacks: extra dashed edges in the warning colour (they do not move
+  the map's own layout); a transition the map makes through touchpoints without event rules is
+  the map's own, drawn solid with the touchpoints it went through in its hover text;
+- declared edges between measured touchpoints that nobody took: greyed, ``not seen``;
+- touchpoints filled by the share of their journeys that end there (the drop-off ramp), with
+  ``journeys · % end`` in the label; the emotion score stays in the label as text;
+- where journeys start: a small entry marker before each touchpoint journeys start at, its edge
+  as wide as the users who started there.
+
+Counts come from ``cjm.render.overlay``; ids are generated as in ``diagram`` (``b0`` entry
+markers) and text from the observed file reaches DOT only through ``text_label`` and ``tooltip``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from cjm.render.dot import text_label, tooltip, wrap
+from cjm.render.overlay import SEP, Overlay, Transition, count, edge_words, percent, step_name, touchpoint_words
+from cjm.render.theme import DiagramStyle, Theme
+
+if TYPE_CHECKING:
+    import graphviz
+
+    from cjm.evidence.observed import Edge, Observed
+    from cjm.journey import Journey, Step
+
+ARROW = " \u2192 "
+NOT_SEEN = "not seen"
+
+
+class DiagramEvidence:
+    def __init__(self, journey: Journey, observed: Observed, theme: Theme, style: DiagramStyle):
+        self.overlay = Overlay(journey, observed)
+        self.journey = journey
+        self.theme = theme
+        self.style = style
+        self._most = self.overlay.most_users
+        self._entries = 0
+
+    # --- title and nodes ---------------------------------------------------------------
+
+    def title_lines(self, persona: str | None) -> list[str]:
+        totals = self.overlay.observed.totals
+        provenance = self.overlay.observed.provenance
+        text = f"Observed: {count(totals.journeys)} journeys ({provenance.grain}s) of {count(totals.users)} users"
+        if provenance.first_event and provenance.last_event:
+            text += f", {provenance.first_event[:10]} to {provenance.last_event[:10]}"
+        if persona is not None:
+            text += "; counts are for all customers"
+        return wrap(text, 100, 2)
+
+    def node_lines(self, step: Step) -> list[str]:
+        counts = self.overlay.touchpoints.get(step.id)
+        if counts is None:
+            return ["not measured"]
+        if counts.drop_off is None:
+            return ["nothing matched"]
+        ending = "finish" if self.overlay.finish(step) else "end"
+        return [f"{count(counts.journeys)} journeys{SEP}{percent(counts.drop_off)} {ending}"]
+
+    def node_hover(self, step: Step) -> list[str]:
+        counts = self.overlay.touchpoints.get(step.id)
+        if counts is None:
+            return ["Not measured: no event rules"]
+        hover = touchpoint_words(counts)
+        if self.overlay.finish(step):
+            hover.append("The map's journey ends here: ending here is finishing")
+        start = self.overlay.starts.get(step.id)
+        if start is not None:
+            hover.append(f"{count(start.count)} journeys start here")
+        return hover
+
+    def node_fill(self, step: Step) -> dict[str, str]:
+        counts = self.overlay.touchpoints.get(step.id)
+        if counts is None or counts.drop_off is None:
+            return {"style": self.style.no_emotion_style, "fillcolor": self.theme.no_emotion_fill,
+                    "color": self.theme.no_emotion_border, "fontcolor": self.theme.foreground}
+        if self.overlay.finish(step):
+            return {"style": self.style.node_style, "fillcolor": self.theme.finish_fill, "fontcolor": self.theme.foreground}
+        colour = self.style.drop_off_colour(counts.drop_off)
+        return {"style": self.style.node_style, "fillcolor": self.theme.drop_off_ramp[colour],
+                "fontcolor": self.theme.drop_off_ramp_text[colour]}
+
+    # --- edges ---------------------------------------------------------------------------
+
+    def width(self, users: int) -> str:
+        low, high = self.style.observed_min_penwidth, self.style.observed_max_penwidth
+        share = users / self._most if self._most else 0.0
+        return f"{low + (high - low) * share:.2f}"
+
+    def _taken(self, edge: Edge, hover: list[str], *, unexpected: bool = False) -> dict[str, str]:
+        """An edge customers took: as wide as its users, labelled with times and share."""
+        colour = self.theme.unexpected_edge if unexpected else self.theme.observed_edge
+        return {"penwidth": self.width(edge.users), "color": colour,
+                "fontcolor": self.theme.unexpected_edge if unexpected else self.theme.foreground,
+                "label": text_label([f"{count(edge.count)}{SEP}{percent(edge.share)}"]),
+                "fontsize": f"{self.style.note_fontsize:g}", "tooltip": tooltip(hover, self.style.tooltip_chars)}
+
+    def declared_edge(self, source: Step, target: Step) -> dict[str, str]:
+        """Attributes for an edge of the map, on top of its usual ones."""
+        overlay = self.overlay
+        name = f"{source.touchpoint.name}{ARROW}{target.touchpoint.name}"
+        seen = overlay.transitions.get((source.id, target.id))
+        if seen is not None and seen.declared:  # a persona's view draws a way through hidden touchpoints as one edge
+            return self._taken(seen.edge, [name] + self._through(seen) + edge_words(seen.edge, source.touchpoint.name))
+        if seen is None and overlay.unobserved(source.id, target.id) and target.id in self._declared_next(source):
+            return {"color": self.theme.unobserved_edge, "fontcolor": self.theme.muted, "label": text_label([NOT_SEEN]),
+                    "fontsize": f"{self.style.note_fontsize:g}",
+                    "tooltip": tooltip([name, f"In the map, not seen: {overlay.not_seen_text()}"], self.style.tooltip_chars)}
+        unmeasured = [s.touchpoint.name for s in (source, target) if not overlay.measured(s.id)]
+        why = (f"Not measured: no event rules at {' and '.join(unmeasured)}" if unmeasured
+               else "Not measured: repeats at one touchpoint are one step in the evidence" if source.id == target.id
+               else None)
+        return {"tooltip": tooltip([name, why or ""], self.style.tooltip_chars)}
+
+    def _through(self, seen: Transition) -> list[str]:
+        if not seen.via:
+            return []
+        return [f"In the map through {', '.join(step_name(self.journey, i) for i in seen.via)} (no event rules)"]
+
+    def _declared_next(self, source: Step) -> set[str]:
+        return {step.id for step in self.journey.successors[source.id]}
+
+    def extra_edges(self, graph: graphviz.Digraph, node_id: dict[str, str], drawn: set[tuple[str, str]]) -> None:
+        """Observed transitions no drawn edge of the map carries: the ones the map lacks, and the
+        ones it makes through touchpoints without event rules."""
+        for (source, target), seen in self.overlay.transitions.items():
+            if source not in node_id or target not in node_id:
+                continue  # a touchpoint this persona's view leaves out
+            if seen.declared and (source, target) in drawn:
+                continue
+            source_name, target_name = step_name(self.journey, source), step_name(self.journey, target)
+            hover = [f"{source_name}{ARROW}{target_name}"]
+            if seen.declared:
+                attrs = self._taken(seen.edge, hover + self._through(seen) + edge_words(seen.edge, source_name))
+            else:
+                hover.append("Seen, not in the map")
+                attrs = dict(self._taken(seen.edge, hover + edge_words(seen.edge, source_name), unexpected=True),
+                             style="dashed")
+            graph.edge(node_id[source], node_id[target], constraint="false", **attrs)
+
+    def entry(self, cluster: graphviz.Digraph, step: Step, node: str) -> None:
+        """An entry marker before the touchpoint when journeys start there, in its stage's box."""
+        start = self.overlay.starts.get(step.id)
+        if start is None:
+            return
+        entry = f"b{self._entries}"
+        self._entries += 1
+        hover = [f"Journeys start at {step.touchpoint.name}"] + edge_words(start, "")
+        cluster.node(entry, **self.entry_attrs(tooltip(hover, self.style.tooltip_chars)))
+        cluster.edge(entry, node, **self._taken(start, hover))
+
+    def entry_attrs(self, hover: str) -> dict[str, str]:
+        size = f"{self.style.entry_size:g}"
+        return {"label": "", "shape": self.style.entry_shape, "style": "filled", "fillcolor": self.theme.entry,
+                "color": self.theme.entry, "width": size, "height": size, "fixedsize": "true", "tooltip": hover}
+
+    # --- legend --------------------------------------------------------------------------------
+
+    def node_legend(self) -> list[dict[str, str]]:
+        """The drop-off ramp and the unmeasured look, in place of the emotion scale."""
+        steps = self.style.drop_off_steps
+        bounds = [0.0, *steps]
+        entries = []
+        for i, low in enumerate(bounds):
+            if i == 0:
+                words = f"under {percent(steps[0])} end here"
+            elif i == len(steps):
+                words = f"{percent(low)} or more end here"
+            else:
+                words = f"{percent(low)}\u2013{percent(steps[i])} end here"
+            entries.append({"label": words, "shape": self.style.node_shape, "style": self.style.node_style,
+                            "fillcolor": self.theme.drop_off_ramp[i], "fontcolor": self.theme.drop_off_ramp_text[i]})
+        if any(self.overlay.finish(step) for step in self.journey.steps if step.id in self.overlay.touchpoints):
+            entries.append({"label": "the journey's end", "shape": self.style.node_shape, "style": self.style.node_style,
+                            "fillcolor": self.theme.finish_fill, "fontcolor": self.theme.foreground})
+        entries.append({"label": "not measured", "shape": self.style.node_shape, "style": self.style.no_emotion_style,
+                        "fillcolor": self.theme.no_emotion_fill, "color": self.theme.no_emotion_border})
+        return entries
+
+    def edge_legend(self) -> list[tuple[dict[str, str], dict[str, str], list[str]]]:
+        """(sample start node, sample edge, what it means in lines): drawn exactly like the real ones."""
+        point = {"label": "", "shape": "point", "width": "0.01", "style": "invis"}
+        mid = f"{(self.style.observed_min_penwidth + self.style.observed_max_penwidth) / 2:.2f}"
+        small = f"{self.style.note_fontsize:g}"
+        return [
+            (point, {"penwidth": mid, "color": self.theme.observed_edge, "fontcolor": self.theme.foreground,
+                     "label": text_label(["times \u00b7 share"]), "fontsize": small},
+             ["customers went this way", "wider: more users", "share: of the journeys leaving"]),
+            (point, {"penwidth": mid, "color": self.theme.unexpected_edge, "fontcolor": self.theme.unexpected_edge,
+                     "style": "dashed", "label": text_label(["times \u00b7 share"]), "fontsize": small},
+             ["seen, not in the map"]),
+            (point, {"color": self.theme.unobserved_edge, "fontcolor": self.theme.muted,
+                     "label": text_label([NOT_SEEN]), "fontsize": small},
+             ["in the map, not seen"]),
+            (self.entry_attrs("entry marker"), {"penwidth": mid, "color": self.theme.observed_edge},
+             ["journeys start here", "share: of all journeys"]),
+        ]
