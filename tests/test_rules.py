@@ -3,11 +3,14 @@
 Every rule has ``tests/fixtures/rules/<CODE>.yml``: ``rule``, then ``cases`` with a
 ``name``, a ``map`` (YAML text), optional ``options`` and ``today``, and ``expect``:
 the findings of that one rule as ``{code, line}`` (optionally ``col`` and fragments
-of the ``message`` and ``hint``), or ``[]``.
+of the ``message`` and ``hint``), or ``[]``. An evidence rule's case adds ``observed``:
+the parts of the observed file that matter, as YAML (the rest is filled in, see
+``docs.complete_observed``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -37,10 +40,11 @@ def fixed_today(monkeypatch):
     monkeypatch.setenv("CJM_TODAY", TODAY)
 
 
-def lint(text: str, code: str, options: dict | None = None):
+def lint(text: str, code: str, options: dict | None = None, observed: dict | None = None):
     loaded = validate_bytes(text.encode("utf-8"), Path("case.cjm.yaml"), "case.cjm.yaml")
     assert loaded.valid, [f"{d.location}: {d.message}" for d in loaded.diagnostics]
-    return run_rules(loaded, [all_rules()[code](**(options or {}))])
+    evidence = docs.complete_observed(observed, loaded.journey) if observed is not None else None
+    return run_rules(loaded, [all_rules()[code](**(options or {}))], observed=evidence)
 
 
 def fixture_files() -> list[Path]:
@@ -58,7 +62,7 @@ def fixture_cases():
 def test_rule_fixture(code, case, monkeypatch):
     if "today" in case:
         monkeypatch.setenv("CJM_TODAY", case["today"])
-    found = sorted(lint(case["map"], code, case.get("options")), key=lambda d: (d.line, d.col))
+    found = sorted(lint(case["map"], code, case.get("options"), case.get("observed")), key=lambda d: (d.line, d.col))
     expected = sorted(case["expect"], key=lambda e: (e["line"], e.get("col", 0)))
     shown = [f"{d.code} {d.line}:{d.col} {d.message}" for d in found]
     assert [(d.code, d.line) for d in found] == [(e["code"], e["line"]) for e in expected], shown
@@ -78,7 +82,8 @@ def test_fixture_files_are_well_formed():
         outcomes = {bool(case["expect"]) for case in data["cases"]}
         assert outcomes == {True, False}, f"{path.name} needs a failing and a passing case"
         for case in data["cases"]:
-            assert set(case) <= {"name", "map", "options", "today", "expect"}, (path.name, case["name"])
+            assert set(case) <= {"name", "map", "options", "today", "observed", "expect"}, (path.name, case["name"])
+            assert ("observed" in case) == all_rules()[data["rule"]].uses_observed, (path.name, case["name"])
             for want in case["expect"]:
                 assert want["code"] == data["rule"], (path.name, case["name"])
                 assert set(want) <= {"code", "line", "col", "message", "hint"}, (path.name, case["name"])
@@ -110,13 +115,16 @@ def test_rule_documentation_examples_behave_as_documented(rule: type[Rule]):
     doc = rule.doc()
     assert len(doc.split("\n\n")[0]) > 20, "the documentation starts with what the rule checks"
     assert re.search(r'"[^"]+"', doc), "the documentation quotes the practice it comes from"
-    found = docs.examples(rule)
+    found = docs.examples_with_observed(rule)
     assert found["Fails"] and found["Passes"], "a failing and a passing example"
-    for example in found["Fails"]:
-        assert lint(docs.complete_example(example), rule.code), f"the failing example of {rule.code} passes"
-    for example in found["Passes"]:
-        extra = lint(docs.complete_example(example), rule.code)
-        assert not extra, f"the passing example of {rule.code} reports {[d.message for d in extra]}"
+    for kind, pairs in found.items():
+        for example, observed in pairs:
+            assert (observed is not None) == rule.uses_observed, f"an evidence rule's examples (only) show the observed file: {kind}"
+            extra = lint(docs.complete_example(example), rule.code, observed=json.loads(observed) if observed else None)
+            if kind == "Fails":
+                assert extra, f"the failing example of {rule.code} passes"
+            else:
+                assert not extra, f"the passing example of {rule.code} reports {[d.message for d in extra]}"
 
 
 def test_rule_names_are_unique():

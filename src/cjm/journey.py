@@ -10,9 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from cjm.diagnostics import Path
 from cjm.model import JourneyMap, LabelledEmotion, Persona, Stage, StageKind, Touchpoint
+
+if TYPE_CHECKING:
+    from cjm.evidence.observed import Observed
 
 SALE_KINDS = frozenset({StageKind.decision, StageKind.purchase})
 SALE_WORDS = re.compile(r"\b(purchase|buy|buying|checkout|decision|decide|order|convert|conversion|sign[- ]?up|subscribe|pay|payment|sale|contract)\b", re.I)
@@ -85,11 +89,14 @@ def mood(score: float | None) -> str:
 
 
 class Journey:
-    """Views of one valid map. ``personas`` includes imported ones."""
+    """Views of one valid map. ``personas`` includes imported ones; ``observed`` is what an event
+    log shows for this map (``lint --observed``), None when no evidence was given."""
 
-    def __init__(self, journey_map: JourneyMap, personas: list[Persona] | None = None):
+    def __init__(self, journey_map: JourneyMap, personas: list[Persona] | None = None,
+                 observed: Observed | None = None):
         self.map = journey_map
         self.personas: list[Persona] = personas if personas is not None else list(journey_map.personas)
+        self.observed = observed
 
     @cached_property
     def steps(self) -> list[Step]:

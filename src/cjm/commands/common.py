@@ -62,3 +62,22 @@ def emit_report(report, fmt: str, output: Path | None) -> None:
         write_output(str(output) if output else None, text)
     except OSError as exc:
         fail_usage(f"cannot write {output}: {exc.strerror or exc}")
+
+
+def read_observed_option(path: Path):
+    """An observed journey named on the command line (``--observed FILE``). A missing or broken
+    file exits 2: its problems at file:line:col on standard error."""
+    from cjm.evidence.observed import read_observed
+    from cjm.project import display_name
+
+    file = display_name(path)
+    try:
+        loaded = read_observed(path, file)
+    except OSError as exc:
+        fail_usage(f"cannot read observed file {file}: {exc.strerror or exc}")
+    if not loaded.ok:
+        from cjm.evidence.observed import problems_text
+
+        typer.echo(problems_text([loaded]), err=True, nl=False)
+        raise typer.Exit(EXIT_USAGE)
+    return loaded.observed

@@ -142,6 +142,13 @@ class LoadedObserved:
         return self.observed is not None and not any(d.severity is Severity.error for d in self.diagnostics)
 
 
+def problems_text(loaded: list[LoadedObserved]) -> str:
+    """The problems of observed files that cannot be read, one a line at file:line:col, then a count."""
+    lines = [f"{d.location}: {d.severity.value} {d.code} {' '.join(d.message.split())}" for one in loaded for d in one.diagnostics]
+    files = ", ".join(one.file for one in loaded)
+    return "".join(line + "\n" for line in lines) + f"{files}: not a valid observed journey ({len(lines)} problem{'s' if len(lines) != 1 else ''})\n"
+
+
 def parse_observed(raw: bytes, file: str) -> LoadedObserved:
     from cjm.load import Limits, parse_text
     from cjm.schema_errors import schema_diagnostics

@@ -11,20 +11,32 @@ from __future__ import annotations
 import re
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cjm.lint.registry import GROUPS, Rule, all_rules
+
+if TYPE_CHECKING:
+    from cjm.evidence.observed import Observed
 
 README_START = "<!-- rules:start -->"
 README_END = "<!-- rules:end -->"
 EXAMPLE_HEADER = {"cjm": "1", "id": "example", "title": "Example"}
-_EXAMPLE = re.compile(r"^\*\*(Fails|Passes)\*\*[^\n]*\n+```yaml\n(.*?)^```", re.M | re.S)
+# An example is a YAML map; an evidence rule's example is followed by the parts of the observed
+# file that matter, as JSON after a line starting "Observed".
+_EXAMPLE = re.compile(
+    r"^\*\*(Fails|Passes)\*\*[^\n]*\n+```yaml\n(.*?)^```(?:\n+Observed[^\n]*\n+```json\n(.*?)^```)?", re.M | re.S)
 
 
 def examples(rule: type[Rule]) -> dict[str, list[str]]:
     """The YAML examples of a rule's documentation: ``{"Fails": [...], "Passes": [...]}``."""
-    out: dict[str, list[str]] = {"Fails": [], "Passes": []}
-    for kind, text in _EXAMPLE.findall(rule.doc()):
-        out[kind].append(text)
+    return {kind: [text for text, _ in found] for kind, found in examples_with_observed(rule).items()}
+
+
+def examples_with_observed(rule: type[Rule]) -> dict[str, list[tuple[str, str | None]]]:
+    """Each example as (YAML map, the JSON of its observed file or None)."""
+    out: dict[str, list[tuple[str, str | None]]] = {"Fails": [], "Passes": []}
+    for kind, text, observed in _EXAMPLE.findall(rule.doc()):
+        out[kind].append((text, observed or None))
     return out
 
 
@@ -33,6 +45,26 @@ def complete_example(text: str) -> str:
     so the required top-level keys they leave out are added."""
     missing = [f"{key}: {value}\n" for key, value in EXAMPLE_HEADER.items() if not re.search(rf"^{key}:", text, re.M)]
     return "".join(missing) + text
+
+
+def complete_observed(parts: dict, journey_map) -> "Observed":
+    """An observed file from the parts an example or a test fixture gives, for ``journey_map``.
+
+    Examples show only what matters to the rule; what they leave out is filled in: empty
+    lists, zero totals, and a provenance computed for this map (so ``rules_sha256`` matches
+    the map unless the example says otherwise).
+    """
+    from cjm.evidence.fingerprint import rules_fingerprint
+    from cjm.evidence.observed import Observed
+
+    provenance = {
+        "cjm": "0", "engine": "duckdb", "engine_version": "0", "inputs": [], "grain": "session", "min_users": 5,
+        "rules_sha256": rules_fingerprint(journey_map), "order": "ts, seq, event, touchpoint order",
+    }
+    totals = {"events": 0, "matched_events": 0, "unmatched_events": 0, "unmatched_share": 0.0, "users": 0, "journeys": 0}
+    document = {"map": journey_map.id, "touchpoints": [], "edges": [], "stages": [], "variants": [], "unmatched": [], **parts,
+                "provenance": {**provenance, **parts.get("provenance", {})}, "totals": {**totals, **parts.get("totals", {})}}
+    return Observed.model_validate(document)
 
 
 def _option_value(value: object) -> str:

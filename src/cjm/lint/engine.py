@@ -4,14 +4,15 @@ For each map: the nearest configuration (or ``--config``) and the command-line
 selectors decide which codes run, at which severity, with which options. The
 map's validation problems (CJM0xx) come first and are always errors; a valid map
 is then linted, its suppression comments applied, and unused or unreadable
-suppressions reported (CJM090, CJM091).
+suppressions reported (CJM090, CJM091). The evidence rules (CJM6xx) run only on a map
+given its observed journey (``--observed``: the file whose ``map`` is the map's id).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
 from cjm.diagnostics import Diagnostic, Severity, diagnostic_at
 from cjm.journey import Journey
@@ -26,15 +27,21 @@ from cjm.load import Limits
 from cjm.report import Report, RuleInfo
 from cjm.validate import LoadedMap, read_map
 
+if TYPE_CHECKING:
+    from cjm.evidence.observed import Observed
 
-def run_rules(loaded: LoadedMap, rules: Iterable[Rule], severities: dict[str, Severity] | None = None) -> list[Diagnostic]:
-    """Every finding of ``rules`` on a valid map, at its file:line:col."""
+
+def run_rules(loaded: LoadedMap, rules: Iterable[Rule], severities: dict[str, Severity] | None = None,
+              observed: Observed | None = None) -> list[Diagnostic]:
+    """Every finding of ``rules`` on a valid map, at its file:line:col; the evidence rules only with ``observed``."""
     if loaded.journey is None:
         return []
-    journey = Journey(loaded.journey, loaded.personas)
+    journey = Journey(loaded.journey, loaded.personas, observed)
     severities = severities or {}
     out: list[Diagnostic] = []
     for rule in rules:
+        if rule.uses_observed and observed is None:
+            continue
         severity = severities.get(rule.code, rule.severity)
         for finding in rule.check(journey):
             out.append(diagnostic_at(
@@ -73,6 +80,7 @@ class Settings:
 class LintRun:
     report: Report
     failed: bool
+    with_evidence: frozenset[str] = frozenset()  # ids of the maps linted with an observed file
 
 
 class Linter:
@@ -85,6 +93,7 @@ class Linter:
         self.finder = ConfigFinder(self.codes, config)
         self._settings: dict[tuple[int, tuple[str, ...]], Settings] = {}
         self._rules: dict[tuple[int, str], Rule] = {}
+        self.evidence_codes = frozenset(code for code, rule in all_rules().items() if rule.uses_observed)
 
     def _check_overrides(self) -> None:
         problems = []
@@ -128,18 +137,20 @@ class Linter:
             fail_on=self.overrides.fail_on or config.fail_on or Severity.error,
         )
 
-    def lint_map(self, loaded: LoadedMap, settings: Settings) -> list[Diagnostic]:
+    def lint_map(self, loaded: LoadedMap, settings: Settings, observed: Observed | None = None) -> list[Diagnostic]:
         """Validation problems of the map, or, for a valid map, its unsuppressed findings."""
         if not loaded.valid:
             return list(loaded.diagnostics)
-        findings = run_rules(loaded, settings.rules, dict(settings.severities))
+        findings = run_rules(loaded, settings.rules, dict(settings.severities), observed)
         suppressions = read_suppressions(loaded.source, loaded.file, self.codes)
         out = [*loaded.diagnostics, *apply_suppressions(findings, suppressions)]
         if INVALID_SUPPRESSION in settings.enabled:
             level = settings.severities[INVALID_SUPPRESSION]
             out.extend(p.with_severity(level) for p in suppressions.problems)
         if UNUSED_SUPPRESSION in settings.enabled:
-            out.extend(unused_suppressions(suppressions, settings.enabled, loaded.file, loaded.source,
+            # Without evidence the evidence rules did not run: their suppressions are not unused.
+            ran = settings.enabled if observed is not None else settings.enabled - self.evidence_codes
+            out.extend(unused_suppressions(suppressions, ran, loaded.file, loaded.source,
                                            self.codes, settings.severities[UNUSED_SUPPRESSION]))
         return out
 
@@ -154,15 +165,23 @@ def reaches(diagnostics: Iterable[Diagnostic], fail_on: Severity) -> bool:
     return any(d.severity.rank >= fail_on.rank for d in diagnostics)
 
 
-def _lint_file(planned: tuple[Path, Settings], linter: Linter, limits: Limits) -> tuple[str, bool, list[Diagnostic]]:
+def _lint_file(planned: tuple[Path, Settings], linter: Linter, limits: Limits,
+               observed: Mapping[str, Observed]) -> tuple[str, bool, list[Diagnostic], str | None]:
+    """(file, valid, diagnostics, the map's id when it was linted with its observed file)."""
     path, settings = planned
     loaded = read_map(path, limits)
-    return loaded.file, loaded.valid, linter.lint_map(loaded, settings)
+    evidence = observed.get(loaded.journey.id) if loaded.journey is not None else None
+    return (loaded.file, loaded.valid, linter.lint_map(loaded, settings, evidence),
+            loaded.journey.id if evidence is not None else None)
 
 
 def lint_paths(paths: list[Path], *, overrides: Overrides = Overrides(), config: Path | None = None,
-               limits: Limits = Limits(), show_progress: bool = False, jobs: int = 0) -> LintRun:
+               limits: Limits = Limits(), show_progress: bool = False, jobs: int = 0,
+               observed: Mapping[str, Observed] | None = None) -> LintRun:
     """Lint map files into one report; ``failed`` when a map has a finding at its fail-on level.
+
+    ``observed`` holds observed journeys by map id: a map whose id has one is linted with the
+    evidence rules too; ``with_evidence`` says which ids were.
 
     Every configuration is read before any map, so a mistake there (ConfigError)
     stops the run before anything is reported. Many maps are linted in ``jobs`` worker
@@ -176,20 +195,23 @@ def lint_paths(paths: list[Path], *, overrides: Overrides = Overrides(), config:
 
     linter = Linter(overrides, config)
     plan = [(path, linter.settings_for(path)) for path in paths]
-    results = map_in_workers(partial(_lint_file, linter=linter, limits=limits), plan, jobs)
+    results = map_in_workers(partial(_lint_file, linter=linter, limits=limits, observed=observed or {}), plan, jobs)
     files: list[str] = []
     invalid: list[str] = []
     diagnostics: list[Diagnostic] = []
     failed = False
+    with_evidence: set[str] = set()
     with progress(plan, "Linting", describe=lambda item: item[0].name, enabled=None if show_progress else False) as todo:
-        for (_, settings), (file, valid, found) in zip(todo, results):
+        for (_, settings), (file, valid, found, evidence_for) in zip(todo, results):
             files.append(file)
+            if evidence_for is not None:
+                with_evidence.add(evidence_for)
             if not valid:
                 invalid.append(file)
             diagnostics.extend(found)
             failed = failed or reaches(found, settings.fail_on)
     report = Report(command="lint", files=files, diagnostics=diagnostics, invalid_files=invalid, rules=linter.rule_infos())
-    return LintRun(report, failed)
+    return LintRun(report, failed, frozenset(with_evidence))
 
 
 def lint_findings(loaded: LoadedMap, config: Path | None = None) -> list[Diagnostic]:

@@ -4,7 +4,8 @@ A rule is a class with a code (``CJM`` + 3 digits, grouped by hundreds), a
 kebab-case name, a group, a default severity, options with defaults, and a
 docstring that is its user documentation (what it checks, why it matters, with
 a failing and a passing example). ``check`` reads the validated map through a
-``Journey`` and yields ``Finding``s at model paths; it never touches YAML.
+``Journey`` (and, for the evidence rules, the observed journey it carries) and
+yields ``Finding``s at model paths; it never touches YAML.
 
 Rules register themselves with ``@register``; ``cjm.lint.rules.ALL_RULE_MODULES``
 lists the modules that hold them, so the registry is explicit and greppable.
@@ -29,6 +30,7 @@ GROUPS = {
     "measure": "Truth and measurement: moments of truth, metrics and objectives",
     "flow": "Flow: where customers go next, and where they fall off",
     "upkeep": "Upkeep: a living document, reviewed and owned",
+    "evidence": "Evidence: the map against what customers did (with `--observed`)",
 }
 
 
@@ -54,6 +56,9 @@ class Rule:
     # False for a rule whose findings are expected on a healthy map (a report, not a gap):
     # it runs only when selected, e.g. ``extend-select = ["CJM304"]``.
     default_enabled: ClassVar[bool] = True
+    # True for a rule that reads ``journey.observed`` (the evidence group): it runs only when
+    # lint is given an observed file for the map (``--observed``).
+    uses_observed: ClassVar[bool] = False
 
     def __init__(self, **options: Any):
         unknown = set(options) - set(self.options)

@@ -6,4 +6,5 @@ ALL_RULE_MODULES = (
     "cjm.lint.rules.measure",
     "cjm.lint.rules.flow",
     "cjm.lint.rules.upkeep",
+    "cjm.lint.rules.evidence",
 )
