@@ -1,0 +1,108 @@
+"""The engines that run the evidence computation: DuckDB (embedded, the default) and Spark.
+
+Both are reached through Ibis, so the computation is written once. Spark runs in local mode
+here (``local[2]``); set ``CJM_SPARK_MASTER`` to a cluster's master URL to run it there.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+ENGINES = ("duckdb", "spark")
+
+
+class EngineUnavailable(Exception):
+    """The engine cannot run here; the message names what to install."""
+
+
+def _need(module: str, extra: str) -> Any:
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as error:
+        raise EngineUnavailable(f"{module} is not installed ({error}); install it with: pip install 'cjm[{extra}]'") from None
+
+
+def connect(engine: str = "duckdb") -> Any:
+    """An Ibis backend for ``engine``."""
+    if engine == "duckdb":
+        return _duckdb()
+    if engine == "spark":
+        return _spark()
+    raise EngineUnavailable(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
+
+
+def _duckdb() -> Any:
+    _need("duckdb", "evidence")
+    ibis = _need("ibis", "evidence")
+    try:
+        backend = ibis.duckdb.connect()
+    except (ImportError, AttributeError) as error:
+        raise EngineUnavailable(f"Ibis has no DuckDB backend ({error}); install it with: pip install 'cjm[evidence]'") from None
+    backend.raw_sql("SET TimeZone = 'UTC'")
+    return backend
+
+
+def _java_found() -> bool:
+    home = os.environ.get("JAVA_HOME")
+    if home and os.access(os.path.join(home, "bin", "java"), os.X_OK):
+        return True
+    return shutil.which("java") is not None
+
+
+def _spark() -> Any:
+    ibis = _need("ibis", "spark")
+    _need("pyspark", "spark")
+    if not _java_found():
+        raise EngineUnavailable("Spark needs Java (17 or later) and none was found: set JAVA_HOME or put `java` on PATH")
+    from pyspark.sql import SparkSession
+
+    builder = (
+        SparkSession.builder.master(os.environ.get("CJM_SPARK_MASTER", "local[2]"))
+        .appName("cjm-evidence")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+    )
+    try:
+        session = builder.getOrCreate()
+    except Exception as error:  # the JVM did not start: Py4J and Spark raise many kinds
+        raise EngineUnavailable(f"Spark did not start: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}") from None
+    session.sparkContext.setLogLevel("ERROR")
+    try:
+        return ibis.pyspark.connect(session)
+    except (ImportError, AttributeError) as error:
+        raise EngineUnavailable(f"Ibis has no PySpark backend ({error}); install it with: pip install 'cjm[spark]'") from None
+
+
+def engine_version(backend: Any) -> str:
+    return str(backend.version)
+
+
+_cache_names = itertools.count(1)
+
+
+@contextmanager
+def cached(backend: Any, expr: Any) -> Iterator[Any]:
+    """``expr`` computed once into an engine-side table, dropped on leaving the block.
+
+    DuckDB gets a plain temporary table (Ibis's own cache cannot drop it with the installed
+    SQL generator); Spark keeps Ibis's cache (a persisted DataFrame).
+    """
+    if backend.name != "duckdb":
+        with expr.cache() as table:
+            yield table
+        return
+    name = f"cjm_cached_{next(_cache_names)}"
+    table = backend.create_table(name, expr, temp=True)
+    try:
+        yield table
+    finally:
+        backend.raw_sql(f'DROP TABLE IF EXISTS "{name}"')

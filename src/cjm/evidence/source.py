@@ -1,0 +1,231 @@
+"""Event log files -> one Ibis table with the normalised columns the computation reads.
+
+The table has ``actor`` (text), ``session`` (text, when the log has one), ``ts_us`` (integer
+microseconds since 1970, UTC), ``event`` (text), ``seq`` (a number, when the log has one) and
+``p_<column>`` (text) for every property column. CSV files are read as text throughout, so a
+property holds what the file says (``007`` stays ``007``) on every engine.
+
+Time is parsed here, with integer arithmetic on the text, rather than by an engine's own
+timestamp functions: DuckDB, Spark and the warehouses disagree on microseconds and zones, and
+this way every engine gets the same instants.
+"""
+
+from __future__ import annotations
+
+import difflib
+import glob
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from cjm.evidence.presets import ResolvedColumns
+
+KINDS = {".csv": "csv", ".csv.gz": "csv", ".parquet": "parquet", ".pq": "parquet"}
+GLOB_CHARS = "*?["
+
+# ISO 8601 date, time and zone as logs write them: `2024-05-01`, `2024-05-01 10:00:00`,
+# `2024-05-01T10:00:00.123456Z`, `2024-05-01 10:00:00+02:00`, `... +00` (as engines print).
+ISO_TIME = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
+            r"([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?)?"
+            r" ?(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)?$")
+INTEGER = r"^-?[0-9]{1,18}$"
+DECIMAL = r"^-?[0-9]{0,18}[.][0-9]+$"
+ZONE = r"(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$"
+FRACTION = r"^[.,]([0-9]+)"
+UNIT_MICROS = {"s": 1_000_000, "ms": 1_000, "us": 1}
+
+
+class SourceError(Exception):
+    """An input that cannot be read as an event log; the message names the file."""
+
+
+@dataclass(frozen=True)
+class InputFile:
+    given: str  # as named on the command line (or found by its glob)
+    path: Path
+    kind: str  # "csv" or "parquet"
+
+
+def _kind(name: str) -> str | None:
+    lowered = name.lower()
+    return next((kind for suffix, kind in KINDS.items() if lowered.endswith(suffix)), None)
+
+
+def expand_inputs(patterns: list[str]) -> list[InputFile]:
+    """Files and globs (``**`` recurses) -> the files, in the order given, globs sorted, each once."""
+    found: dict[Path, InputFile] = {}
+    for pattern in patterns:
+        if any(char in pattern for char in GLOB_CHARS):
+            names = sorted(glob.glob(pattern, recursive=True))
+            names = [name for name in names if Path(name).is_file()]
+            if not names:
+                raise SourceError(f"{pattern}: no files match")
+        else:
+            if not Path(pattern).is_file():
+                raise SourceError(f"{pattern}: no such file" if not Path(pattern).exists() else f"{pattern}: not a file")
+            names = [pattern]
+        for name in names:
+            kind = _kind(name)
+            if kind is None:
+                raise SourceError(f"{name}: not an event log this reads (.csv, .csv.gz, .parquet)")
+            found.setdefault(Path(name).resolve(), InputFile(name, Path(name), kind))
+    return list(found.values())
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 and size of a file, read in chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+    except OSError as error:
+        raise SourceError(f"{path}: cannot read: {error.strerror or error}") from None
+    return digest.hexdigest(), size
+
+
+def _open(backend: Any, item: InputFile) -> ir.Table:
+    name = str(item.path)
+    spark = backend.name == "pyspark"
+    try:
+        if item.kind == "parquet":
+            return backend.read_parquet(name)
+        if spark:
+            return backend.read_csv(name, header=True, inferSchema=False, quote='"', escape='"', multiLine=True)
+        return backend.read_csv(name, all_varchar=True, header=True, delim=",", quote='"', escape='"')
+    except Exception as error:  # engines raise their own kinds for unreadable files
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise SourceError(f"{item.given}: cannot be read as {item.kind.upper()}: {first}") from None
+
+
+def _check_columns(table: ir.Table, item: InputFile, columns: ResolvedColumns) -> None:
+    have = list(table.columns)
+    for name in columns.used():
+        if name not in have:
+            close = difflib.get_close_matches(name, have, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise SourceError(f"{item.given}: no column '{name}'{hint} (the file has: {', '.join(have)})")
+
+
+def _digits(text: ir.StringValue, start: int, length: int) -> ir.IntegerValue:
+    return text.substr(start, length).try_cast("int64")
+
+
+def _days_from_civil(year: ir.IntegerValue, month: ir.IntegerValue, day: ir.IntegerValue) -> ir.IntegerValue:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm; years >= 1)."""
+    year = year - (month <= 2).ifelse(1, 0)
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * ((month + 9) % 12) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return (era * 146097 + day_of_era - 719468).cast("int64")
+
+
+def _iso_micros(text: ir.StringValue) -> ir.IntegerValue:
+    """Microseconds since 1970 (UTC) of a text that matches ``ISO_TIME``."""
+    length = text.length()
+    year, month, day = _digits(text, 0, 4), _digits(text, 5, 2), _digits(text, 8, 2)
+    has_time = length >= 16
+    has_seconds = (length >= 19) & (text.substr(16, 1) == ":")
+    hour = has_time.ifelse(_digits(text, 11, 2), 0)
+    minute = has_time.ifelse(_digits(text, 14, 2), 0)
+    second = has_seconds.ifelse(_digits(text, 17, 2), 0)
+    rest = has_seconds.ifelse(text.substr(19), has_time.ifelse(text.substr(16), text.substr(10))).strip()
+    fraction = (rest == "").ifelse("", rest.re_extract(FRACTION, 1))
+    micros = (fraction == "").ifelse(0, fraction.substr(0, 6).rpad(6, "0").try_cast("int64"))
+    zone = (rest == "").ifelse("", rest.re_extract(ZONE, 1)).replace(":", "")
+    offset_minutes = (zone.isin(["", "Z", "UTC"])).ifelse(
+        0,
+        (zone.substr(0, 1) == "-").ifelse(-1, 1)
+        * (_digits(zone, 1, 2) * 60 + (zone.length() >= 5).ifelse(_digits(zone, 3, 2), 0)),
+    )
+    seconds = ((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute - offset_minutes) * 60 + second
+    in_range = (month.between(1, 12) & day.between(1, 31) & (hour <= 23) & (minute <= 59) & (second <= 60))
+    return in_range.ifelse(seconds * 1_000_000 + micros, ibis.null("int64"))
+
+
+def _scaled(number: ir.NumericValue, unit: str) -> ir.IntegerValue:
+    """A number of ``unit`` since 1970 -> microseconds; ``auto`` tells seconds, ms and us apart by size."""
+    if number.type().is_integer():
+        scale = lambda factor: number * factor  # noqa: E731 - exact for integers
+    else:
+        scale = lambda factor: (number * factor + 0.5).floor()  # noqa: E731 - nearest microsecond
+    if unit != "auto":
+        return scale(UNIT_MICROS[unit]).cast("int64")
+    size = number.abs()
+    return ibis.cases(
+        (size < 1e11, scale(1_000_000)),
+        (size < 1e14, scale(1_000)),
+        else_=scale(1),
+    ).cast("int64")
+
+
+def ts_micros(column: ir.Value, unit: str) -> ir.IntegerValue:
+    """A time column (text, number, timestamp or date) -> integer microseconds since 1970, UTC.
+
+    Text may be ISO 8601 (a zone converts to UTC; none means UTC) or a number, whose unit is
+    ``unit``. Anything else gives null, which the computation reports.
+    """
+    kind = column.type()
+    if kind.is_numeric():
+        return _scaled(column, unit)
+    text = column.cast("string").strip()
+    return ibis.cases(
+        (text.re_search(ISO_TIME), _iso_micros(text)),
+        (text.re_search(INTEGER), _scaled(text.try_cast("int64"), unit)),
+        (text.re_search(DECIMAL), _scaled(text.try_cast("float64"), unit)),
+        else_=ibis.null("int64"),
+    )
+
+
+def property_column(name: str) -> str:
+    return f"p_{name}"
+
+
+def _text(column: ir.Value) -> ir.StringValue:
+    return column if column.type().is_string() else column.cast("string")
+
+
+def normalise(table: ir.Table, columns: ResolvedColumns) -> ir.Table:
+    """The log's own columns -> the normalised ones (see the module's doc)."""
+    actor = _text(table[columns.actor])
+    selected: dict[str, ir.Value] = {"actor": actor.nullif("")}
+    if columns.session:
+        selected["session"] = _text(table[columns.session]).nullif("")
+    selected["ts_us"] = ts_micros(table[columns.ts], columns.ts_unit)
+    selected["event"] = _text(table[columns.event]).fill_null("")
+    if columns.seq:
+        seq = table[columns.seq]
+        selected["seq"] = seq.cast("float64") if seq.type().is_numeric() else _text(seq).strip().try_cast("float64")
+    for name in columns.properties:
+        selected[property_column(name)] = _text(table[name])
+    return table.select(**selected)
+
+
+def read_events(backend: Any, inputs: list[InputFile], columns: ResolvedColumns) -> ir.Table:
+    """Every input, checked for its columns, normalised, as one table (rows without an actor dropped)."""
+    tables = []
+    for item in inputs:
+        table = _open(backend, item)
+        _check_columns(table, item, columns)
+        tables.append(normalise(table, columns))
+    events = tables[0] if len(tables) == 1 else ibis.union(*tables)
+    return events.filter(events.actor.notnull())
+
+
+def raw_time_sample(backend: Any, inputs: list[InputFile], columns: ResolvedColumns) -> tuple[str, str] | None:
+    """The first input and time value that ``ts_micros`` cannot read, to name in an error."""
+    for item in inputs:
+        table = _open(backend, item)
+        raw = table[columns.ts]
+        bad = table.filter(table[columns.actor].notnull() & ts_micros(raw, columns.ts_unit).isnull())
+        rows = bad.select(value=raw.cast("string")).limit(1).to_pyarrow().to_pylist()
+        if rows:
+            return item.given, rows[0]["value"]
+    return None
