@@ -87,5 +87,25 @@ def ecom_log(cache: Path | None = None) -> Path:
         pytest.skip(f"the real event log is not available: {error}")
 
 
+def main(argv: list[str]) -> int:
+    """``python tests/evidence_data.py [DIR]``: fetch the log, copy it into DIR, print its path."""
+    import shutil
+
+    try:
+        path = fetch_ecom()
+    except Unavailable as error:
+        print(f"the ecom event log is not available: {error}", file=sys.stderr)
+        return 2
+    if argv:
+        folder = Path(argv[0])
+        folder.mkdir(parents=True, exist_ok=True)
+        copy = folder / FILE_NAME
+        if not copy.is_file() or copy.read_bytes() != path.read_bytes():
+            shutil.copyfile(path, copy)
+        path = copy
+    print(path)
+    return 0
+
+
 if __name__ == "__main__":
-    print(fetch_ecom())
+    raise SystemExit(main(sys.argv[1:]))
