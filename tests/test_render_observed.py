@@ -80,8 +80,8 @@ def observed_data(**changes) -> dict:
         "edges": [edge(None, "home", 500, 400, 0.5), edge(None, "product", 500, 300, 0.5),
                   edge("home", "catalog", 450, 360, 0.9, 61_000_000), edge("home", None, 25, 20, 0.05),
                   edge("catalog", "product", 20, 15, 0.04), edge("product", "cart", 100, 90, 0.19),
-                  edge("product", "home", 40, 30, 0.08), edge("product", "ghost", 10, 8, 0.02),
-                  edge("cart", "pay", 80, 70, 0.8), edge("pay", "done", 30, 28, 0.375)],
+                  edge("product", "home", 40, 30, 0.11), edge("product", "ghost", 10, 8, 0.02),
+                  edge("cart", "home", 5, 5, 0.05), edge("cart", "pay", 80, 70, 0.8), edge("pay", "done", 30, 28, 0.375)],
         "stages": [{"id": "find", "users": 450, "journeys": 1000, "conversion": None},
                    {"id": "buy", "users": 90, "journeys": 100, "conversion": 0.2},
                    {"id": "settle", "users": 70, "journeys": 80, "conversion": 0.777778},
@@ -136,8 +136,18 @@ def test_a_transition_the_map_lacks_is_an_extra_dashed_edge_in_the_warning_colou
     assert product_home["color"] == product_home["fontcolor"] == LIGHT.unexpected_edge
     assert product_home["constraint"] == "false"  # the map's own layout stays put
     assert product_home["penwidth"] == width(30)
-    assert label_lines(product_home["label"]) == ["40 \u00b7 8%"]
+    assert label_lines(product_home["label"]) == ["40 \u00b7 11%"]
     assert "Seen, not in the map" in product_home["tooltip"]
+
+
+def test_rare_transitions_the_map_lacks_are_counted_in_the_legend_not_drawn() -> None:
+    text = source()
+    assert ("t3", "t0") not in flow(text)  # cart -> home: 5% of the journeys leaving the cart
+    legend = text.split("subgraph cluster_legend {")[1]
+    words = [label_lines(at["label"]) for at in nodes(legend).values() if at.get("shape") == "plaintext"]
+    assert ["seen, not in the map", "1 more, each at most 10%", "of the journeys leaving, not drawn"] in words
+    everything = source(observed=observed(edges=[e for e in observed_data()["edges"] if e["target"] != "home" or e["source"] is None]))
+    assert "more, each at most" not in everything
 
 
 def test_a_declared_edge_between_measured_touchpoints_nobody_took_is_greyed() -> None:
@@ -200,7 +210,7 @@ def test_journeys_start_at_entry_markers_in_the_stage_of_their_touchpoint() -> N
     [product] = drawn[("b1", "t2")]
     assert home["penwidth"] == width(400) == f"{DIAGRAM.observed_max_penwidth:.2f}"
     assert label_lines(product["label"]) == ["500 \u00b7 50%"]
-    assert "50% of the journeys that start" in product["tooltip"]
+    assert "500 journeys of 300 users start here" in product["tooltip"] and "50% of all journeys" in product["tooltip"]
     find = text.split("subgraph cluster_s0 {")[1].split("subgraph cluster_s1")[0]
     assert "b0 [" in find and "b1 [" in find
 
@@ -226,6 +236,8 @@ def test_the_legend_has_an_entry_for_each_encoding() -> None:
     assert samples["seen, not in the map"]["color"] == LIGHT.unexpected_edge
     assert samples["in the map, not seen"]["color"] == LIGHT.unobserved_edge
     assert samples["journeys start here"]["color"] == LIGHT.observed_edge
+    chained = {(a, b) for a, b, at in edges(legend) if at.get("style") == "invis"}
+    assert ("l3", "l4") in chained and ("l4", "l5") not in chained  # the ramp is a row of its own
 
 
 def test_observed_ids_the_map_lacks_are_left_out_of_the_picture() -> None:
@@ -257,6 +269,9 @@ def test_without_observed_the_diagram_is_unchanged() -> None:
     plain = diagram.build(journey_of(shop_map()), RenderOptions()).source
     assert LIGHT.observed_edge not in plain and "b0" not in plain and "Observed" not in plain
     assert nodes(plain)["t0"]["fillcolor"] == LIGHT.emotion_fill[1]
+    legend = plain.split("subgraph cluster_legend {")[1]
+    chained = {(a, b) for a, b, at in edges(legend)}
+    assert ("l3", "l4") in chained and ("l4", "l5") not in chained  # the emotion scale is a row of its own
 
 
 # --- the SVG dot makes of it ------------------------------------------------------------------

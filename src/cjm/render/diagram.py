@@ -300,6 +300,7 @@ def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pai
     entries: list[dict[str, str]] = []
     if evidence is not None:
         entries += evidence.node_legend()
+        scale = len(style.drop_off_steps)  # the first row ends with the ramp's last colour
     else:
         for bucket in (-2, -1, 0, 1, 2):
             sign = format_score(bucket)
@@ -307,7 +308,7 @@ def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pai
                             "fillcolor": theme.emotion_fill[bucket], "fontcolor": theme.emotion_text[bucket]})
         entries.append({"label": "no emotion", "shape": style.node_shape, "style": style.no_emotion_style,
                         "fillcolor": theme.no_emotion_fill, "color": theme.no_emotion_border})
-    scale = len(entries) - 1  # the last entry of the first row
+        scale = len(MOOD_WORDS) - 1
     entries.append({"label": f"{style.moment_of_truth_marker} moment of truth", "shape": style.node_shape,
                     "style": "rounded", "penwidth": f"{style.moment_of_truth_penwidth:g}", "color": theme.moment_of_truth})
     if pains:

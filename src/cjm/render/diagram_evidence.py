@@ -40,6 +40,7 @@ class DiagramEvidence:
         self.style = style
         self._most = self.overlay.most_users
         self._entries = 0
+        self.rare = 0  # transitions the map lacks, too rare to draw
 
     # --- title and nodes ---------------------------------------------------------------
 
@@ -94,8 +95,7 @@ class DiagramEvidence:
 
     def _taken(self, edge: Edge, hover: list[str], *, unexpected: bool = False) -> dict[str, str]:
         """An edge customers took: as wide as its users, labelled with times and share."""
-        colour = self.theme.unexpected_edge if unexpected else self.theme.observed_edge
-        return {"penwidth": self.width(edge.users), "color": colour,
+        return {"penwidth": self.width(edge.users), "color": self.theme.unexpected_edge if unexpected else self.theme.observed_edge,
                 "fontcolor": self.theme.unexpected_edge if unexpected else self.theme.foreground,
                 "label": text_label([f"{count(edge.count)}{SEP}{percent(edge.share)}"]),
                 "fontsize": f"{self.style.note_fontsize:g}", "tooltip": tooltip(hover, self.style.tooltip_chars)}
@@ -133,6 +133,9 @@ class DiagramEvidence:
                 continue  # a touchpoint this persona's view leaves out
             if seen.declared and (source, target) in drawn:
                 continue
+            if not seen.declared and seen.edge.share <= self.style.unexpected_min_share:
+                self.rare += 1
+                continue
             source_name, target_name = step_name(self.journey, source), step_name(self.journey, target)
             hover = [f"{source_name}{ARROW}{target_name}"]
             if seen.declared:
@@ -150,7 +153,7 @@ class DiagramEvidence:
             return
         entry = f"b{self._entries}"
         self._entries += 1
-        hover = [f"Journeys start at {step.touchpoint.name}"] + edge_words(start, "")
+        hover = [f"Journeys start at {step.touchpoint.name}"] + edge_words(start, step.touchpoint.name)
         cluster.node(entry, **self.entry_attrs(tooltip(hover, self.style.tooltip_chars)))
         cluster.edge(entry, node, **self._taken(start, hover))
 
@@ -160,6 +163,12 @@ class DiagramEvidence:
                 "color": self.theme.entry, "width": size, "height": size, "fixedsize": "true", "tooltip": hover}
 
     # --- legend --------------------------------------------------------------------------------
+
+    def _rare_words(self) -> list[str]:
+        if not self.rare:
+            return []
+        return [f"{count(self.rare)} more, each at most {percent(self.style.unexpected_min_share)}",
+                "of the journeys leaving, not drawn"]
 
     def node_legend(self) -> list[dict[str, str]]:
         """The drop-off ramp and the unmeasured look, in place of the emotion scale."""
@@ -193,7 +202,7 @@ class DiagramEvidence:
              ["customers went this way", "wider: more users", "share: of the journeys leaving"]),
             (point, {"penwidth": mid, "color": self.theme.unexpected_edge, "fontcolor": self.theme.unexpected_edge,
                      "style": "dashed", "label": text_label(["times \u00b7 share"]), "fontsize": small},
-             ["seen, not in the map"]),
+             ["seen, not in the map", *self._rare_words()]),
             (point, {"color": self.theme.unobserved_edge, "fontcolor": self.theme.muted,
                      "label": text_label([NOT_SEEN]), "fontsize": small},
              ["in the map, not seen"]),

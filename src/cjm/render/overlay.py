@@ -176,8 +176,10 @@ def duration(micros: int) -> str:
 
 def edge_words(edge: Edge, source_name: str) -> list[str]:
     """The facts of an observed edge as hover text."""
-    took = f"{count(edge.count)} times by {count(edge.users)} user{'s' if edge.users != 1 else ''}"
-    lines = [took, f"{percent(edge.share)} of the journeys {'that start' if edge.source is None else 'leaving ' + source_name}"]
+    users = f"{count(edge.users)} user{'s' if edge.users != 1 else ''}"
+    if edge.source is None:
+        return [f"{count(edge.count)} journeys of {users} start here", f"{percent(edge.share)} of all journeys"]
+    lines = [f"{count(edge.count)} times by {users}", f"{percent(edge.share)} of the journeys leaving {source_name}"]
     if edge.median_us is not None:
         lines.append(f"time between: median {duration(edge.median_us)}"
                      + (f", mean {duration(edge.mean_us)}" if edge.mean_us is not None else ""))

@@ -148,6 +148,9 @@ class DiagramStyle:
     observed_min_penwidth: float = 1.0
     observed_max_penwidth: float = 8.0
     drop_off_steps: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75)
+    # transitions the map lacks are drawn when they take more than this share of their touchpoint's
+    # exits, as lint's undeclared-transition rule (CJM601) reports them by default; a real log has hundreds
+    unexpected_min_share: float = 0.1
     entry_shape: str = "circle"
     entry_size: float = 0.18
 
