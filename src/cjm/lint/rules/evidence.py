@@ -33,12 +33,12 @@ class EvidenceRule(Rule):
 
 
 def percent(share: float) -> str:
-    """``38%``; never rounds a few to none or nearly all to all."""
-    if 0 < share < 0.005:
-        return "<1%"
-    if 0.995 <= share < 1:
-        return ">99%"
-    return f"{share:.0%}"
+    """``38%``, ``10.4%``: one decimal, so a share just above a threshold does not read as equal to it."""
+    if 0 < share < 0.0005:
+        return "<0.1%"
+    if 0.9995 <= share < 1:
+        return ">99.9%"
+    return f"{share * 100:.1f}".removesuffix(".0") + "%"
 
 
 def declares(journey: Journey, source: str, target: str) -> bool:
@@ -226,9 +226,12 @@ class StageDropOff(EvidenceRule):
     of the journeys that reach a stage (an event at any of its touchpoints), the share whose
     last step is at one of its touchpoints that the map leads onward from. More than
     `max_share` is reported at the stage, naming the touchpoint where most of them end.
-    Journeys that end at a touchpoint the map lets them end at (no `next`; the last touchpoint
-    in stage order) are complete, not lost; the last stage is where journeys end and is not
-    checked; a stage reached by fewer than `min_journeys` journeys is too small to judge.
+
+    The funnel runs up to the sale: the stages before the decision or purchase stage (by
+    `kind`, else by name, as CJM105 finds it) are checked; a journey that reached the sale may
+    end anywhere after it. A map without such a stage has every stage but the last checked.
+    Journeys that end at a touchpoint the map lets them end at (no `next`) are complete, not
+    lost; a stage reached by fewer than `min_journeys` journeys is too small to judge.
 
     **Fails**
 
@@ -302,7 +305,9 @@ class StageDropOff(EvidenceRule):
 
     def check_observed(self, journey: Journey, observed: Observed) -> Iterator[Finding]:
         stage_counts = {s.id: s for s in observed.stages}
-        for index, stage in enumerate(journey.map.stages[:-1]):
+        sale = journey.sale_stage_index
+        funnel = journey.map.stages[:sale] if sale is not None else journey.map.stages[:-1]
+        for index, stage in enumerate(funnel):
             counts = stage_counts.get(stage.id)
             if counts is None or not counts.journeys or counts.journeys < self.config["min_journeys"]:
                 continue
