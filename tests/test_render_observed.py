@@ -484,3 +484,17 @@ def test_render_without_observed_does_not_import_the_evidence_code(work: Path) -
             "'cjm.render.diagram_evidence', 'cjm.render.map_evidence'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_an_empty_log_still_draws_every_view() -> None:
+    empty = observed(totals={"events": 0, "matched_events": 0, "unmatched_events": 0, "unmatched_share": 0,
+                             "users": 0, "journeys": 0},
+                     touchpoints=[counts(t, s, 0, 0) for t, s in (("home", "find"), ("cart", "buy"))],
+                     edges=[], stages=[{"id": "find", "users": 0, "journeys": 0, "conversion": None}])
+    journey = journey_of(shop_map())
+    found = nodes(diagram.build(journey, RenderOptions(observed=empty)).source)
+    assert label_lines(found["t0"]["label"])[-1] == "nothing matched"
+    assert label_lines(found["t1"]["label"])[-1] == "not measured"
+    page = Page(html_page(journey, RenderOptions(observed=empty)))
+    assert "0 users in 0 journeys" in page.text
+    assert "| Find | 0 | 0 |   |" in report(journey, None, empty)

@@ -46,8 +46,8 @@ def render(
 
     Invalid maps are reported as by validate and not drawn; the others still are.
     Exit 0 when everything was drawn, 1 when some maps are invalid, 2 on usage
-    errors, an unreadable or invalid --observed file, a missing tool (Graphviz dot)
-    or a layout past --dot-timeout.
+    errors, an unreadable or invalid --observed file, a missing tool (Graphviz
+    dot) or a layout past --dot-timeout.
     """
     from cjm.journey import Journey
     from cjm.load import Limits
