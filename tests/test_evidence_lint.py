@@ -215,3 +215,85 @@ def test_worker_processes_get_the_observed_file(project: Path) -> None:
     assert result.exit_code == 0, result.output
     assert {(line.split(":")[0], code) for line, (code, _) in zip(result.stdout.splitlines(), codes_at(result.stdout))} == {
         ("maps/shop.cjm.yaml", code) for code, _ in EXPECTED}
+
+
+# -- computed, not hand-made: the rules read what `cjm evidence compute` writes -----------------
+
+COMPUTED_MAP = """\
+cjm: 1
+id: shoes
+title: Shoe shop
+analytics:
+  source: csv
+  grain: user
+  min_users: 1
+  columns: {properties: [page]}
+stages:
+  - id: browse
+    name: Browse
+    touchpoints:
+      - id: catalog
+        name: Catalog
+        emotion: 1
+        events: [{event: view, where: [{property: page, contains: shoes}]}]
+        next: [product]
+      - id: product
+        name: Product page
+        events: [{event: view, where: [{property: page, prefix: /p/}]}]
+        next: [cart, wishlist]
+      - {id: wishlist, name: Wishlist, events: [wishlist_add], next: [cart]}
+  - id: buy
+    name: Buy
+    touchpoints:
+      - {id: cart, name: Cart, events: [cart]}
+"""
+# Line of: catalog's `next`, catalog's `emotion`, product's `events`, wishlist's `events`, `analytics`.
+COMPUTED_FINDINGS = {("CJM601", 17), ("CJM606", 15), ("CJM605", 20), ("CJM602", 22), ("CJM604", 4)}
+
+
+def shoe_log() -> str:
+    """18 users: 3 see a shoe product page (it matches catalog and product, so catalog takes it),
+    3 more go catalog -> product -> cart, 4 skip from the catalog to the cart, 8 leave at the
+    catalog; everyone also searches, which no rule maps."""
+    pages = {
+        "overlap": [("view", "/c/shoes"), ("view", "/p/shoes-red"), ("view", "/p/hat"), ("cart", "")],
+        "buy": [("view", "/c/shoes"), ("view", "/p/hat"), ("cart", "")],
+        "skip": [("view", "/c/shoes"), ("cart", "")],
+        "leave": [("view", "/c/shoes")],
+    }
+    who = ["overlap"] * 3 + ["buy"] * 3 + ["skip"] * 4 + ["leave"] * 8
+    rows = ["user_id,timestamp,event,page"]
+    for n, kind in enumerate(who):
+        steps = [("search", "/search"), *pages[kind]]
+        rows += [f"u{n:02},2026-10-01T10:{minute:02}:00Z,{event},{page}" for minute, (event, page) in enumerate(steps)]
+    return "\n".join(rows) + "\n"
+
+
+def test_the_rules_on_a_computed_observed_file(project: Path) -> None:
+    pytest.importorskip("duckdb", reason="the evidence extra (duckdb, ibis) is not installed")
+    pytest.importorskip("ibis", reason="the evidence extra (duckdb, ibis) is not installed")
+    from cjm.evidence.compute import compute_observed
+
+    shop = write(project, "shoes.cjm.yaml", COMPUTED_MAP)
+    log = write(project, "log.csv", shoe_log())
+    loaded = read_map(shop)
+    assert loaded.valid, [d.message for d in loaded.diagnostics]
+    computed = compute_observed(loaded.journey, [str(log)])
+    assert [(o.touchpoint, o.also, o.events) for o in computed.overlaps] == [("catalog", "product", 3)]
+    path = project / "shoes.observed.json"
+    path.write_text(dump_observed(computed), encoding="utf-8")
+    result = lint("shoes.cjm.yaml", "--observed", str(path))
+    assert set(codes_at(result.stdout)) == COMPUTED_FINDINGS, result.stdout
+    assert "22.2% of the journeys at 'catalog' go on to 'cart' (4 times, 4 users)" in result.stdout
+    assert "but 44.4% of the journeys that reach it end there (8 of 18)" in result.stdout
+    assert "32.7% of the events in the log match no touchpoint's rules (18 of 55); the commonest: 'search' (18)" in result.stdout
+
+
+def test_the_example_with_its_committed_observed_file(monkeypatch) -> None:
+    root = Path(__file__).resolve().parent.parent
+    monkeypatch.chdir(root)
+    result = lint("examples/ecom-shop.cjm.yaml", "--observed", "examples/ecom-shop.observed.json")
+    assert result.exit_code == 0
+    found = codes_at(result.stdout)
+    assert found and all(code.startswith("CJM6") for code, _ in found)
+    assert "CJM607" not in {code for code, _ in found}  # computed from the map's own rules
