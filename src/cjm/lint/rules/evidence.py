@@ -66,9 +66,9 @@ class UndeclaredTransition(EvidenceRule):
 
     A map should "take a walk along the real customer journey, not the one you think they
     should have", and "indicate how customers move from one touchpoint to the next". This is
-    conformance checking from process mining: the observed directly-follows graph (which
-    touchpoint follows which in each journey) set against the map's flow, its `next` or, when
-    the map has none, stage order. A transition from one touchpoint to another that the map
+    conformance checking from process mining (van der Aalst, *Process Mining*, 2016): the
+    observed directly-follows graph (which touchpoint follows which in each journey) set
+    against the map's flow, its `next` or, when the map has none, stage order. A transition from one touchpoint to another that the map
     lacks is reported when it takes more than `min_share` of all the ways out of the first
     touchpoint (journeys that end there included). Customers cannot be seen at a touchpoint
     without `events` rules (a call, a visit to the store), so a step from A to C is the map's
