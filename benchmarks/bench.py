@@ -26,11 +26,27 @@ from typing import Any, Callable
 
 BIN = Path(sys.executable).parent
 REPO = Path(__file__).resolve().parents[1]
+EXAMPLE = REPO / "examples" / "online-shop-checkout.cjm.yaml"  # 30 touchpoints
 
 
 def cjm(*args: str) -> list[str]:
     """The installed ``cjm`` command with ``args``."""
     return [str(BIN / "cjm"), *args]
+
+
+def render_command(source: Path | str, view: str, fmt: str, *extra: str) -> Callable[[Path], list[str]]:
+    """A case's command: ``cjm render`` of ``source`` (a path, or a file name in the scratch folder)."""
+    return lambda scratch: cjm("render", str(source), "--view", view, "-f", fmt, "-o", f"out.{fmt}", *extra)
+
+
+def load_journey(path: Path):
+    """The first step of the render pipelines: a map file read, validated, and its derived views."""
+    from cjm.journey import Journey
+    from cjm.validate import read_map
+
+    loaded = read_map(path)
+    assert loaded.valid, loaded.diagnostics
+    return Journey(loaded.journey, loaded.personas)
 
 
 @dataclass(frozen=True)

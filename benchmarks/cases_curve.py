@@ -3,37 +3,13 @@ png and pdf, whole process; and the curve's steps in process (data, layout, SVG,
 
 from __future__ import annotations
 
-from pathlib import Path
 
-from bench import REPO, ProcessCase, StageCase, cjm
-from generate import make_map
+from bench import EXAMPLE, ProcessCase, StageCase, load_journey, render_command
+from generate import one_map
 
-EXAMPLE = REPO / "examples" / "online-shop-checkout.cjm.yaml"
 GENERATED = "generated-300.cjm.yaml"
 FORMATS = ("svg", "png", "pdf")
 AIM_MS = {("example", "svg"): 200}
-
-
-def _write(touchpoints: int):
-    def setup(scratch: Path) -> Path:
-        path = scratch / f"generated-{touchpoints}.cjm.yaml"
-        if not path.exists():
-            path.write_text(make_map(touchpoints), encoding="utf-8")
-        return path
-    return setup
-
-
-def _render(source: Path | str, fmt: str):
-    return lambda scratch: cjm("render", str(source), "--view", "curve", "-f", fmt, "-o", f"out.{fmt}")
-
-
-def _load(path: Path):
-    from cjm.journey import Journey
-    from cjm.validate import read_map
-
-    loaded = read_map(path)
-    assert loaded.valid, loaded.diagnostics
-    return Journey(loaded.journey, loaded.personas)
 
 
 def _data(journey):
@@ -71,14 +47,14 @@ def _pdf(svg: bytes) -> bytes:
     return to_pdf(svg)
 
 
-STAGES = [("read + validate", _load), ("curve data", _data), ("layout", _layout), ("SVG", _svg),
+STAGES = [("read + validate", load_journey), ("curve data", _data), ("layout", _layout), ("SVG", _svg),
           ("SVG -> PNG", _png), ("SVG -> PDF", _pdf)]
 
 CASES = [
-    *[ProcessCase(f"cjm render curve {fmt}: example (30 touchpoints)", _render(EXAMPLE, fmt),
+    *[ProcessCase(f"cjm render curve {fmt}: example (30 touchpoints)", render_command(EXAMPLE, "curve", fmt),
                   aim_ms=AIM_MS.get(("example", fmt))) for fmt in FORMATS],
-    *[ProcessCase(f"cjm render curve {fmt}: 300 touchpoints", _render(GENERATED, fmt), setup=_write(300))
+    *[ProcessCase(f"cjm render curve {fmt}: 300 touchpoints", render_command(GENERATED, "curve", fmt), setup=one_map(300))
       for fmt in FORMATS],
     StageCase("render curve steps, 30 touchpoints (example)", lambda scratch: EXAMPLE, STAGES),
-    StageCase("render curve steps, 300 touchpoints", _write(300), STAGES),
+    StageCase("render curve steps, 300 touchpoints", one_map(300), STAGES),
 ]

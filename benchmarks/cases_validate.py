@@ -5,27 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bench import REPO, ProcessCase, StageCase, cjm
-from generate import make_map, write_maps
+from bench import EXAMPLE, ProcessCase, StageCase, cjm
+from generate import many_maps, one_map
 
-EXAMPLE = REPO / "examples" / "online-shop-checkout.cjm.yaml"
 MANY_MAPS = 1000
 TOUCHPOINTS_EACH = 30
-
-
-def _write_many(scratch: Path) -> None:
-    folder = scratch / "maps"
-    if len(list(folder.glob("*.cjm.yaml"))) != MANY_MAPS:
-        write_maps(folder, MANY_MAPS, TOUCHPOINTS_EACH)
-
-
-def _write_one(touchpoints: int):
-    def prepare(scratch: Path) -> Path:
-        path = scratch / f"generated-{touchpoints}.cjm.yaml"
-        if not path.exists():
-            path.write_text(make_map(touchpoints), encoding="utf-8")
-        return path
-    return prepare
 
 
 def _read(path: Path) -> tuple[Path, bytes]:
@@ -68,10 +52,10 @@ CASES = [
     ProcessCase("cjm validate: 1 map (example, 30 touchpoints)",
                 lambda scratch: cjm("validate", str(EXAMPLE)), aim_ms=150),
     ProcessCase(f"cjm validate: {MANY_MAPS:,} maps of {TOUCHPOINTS_EACH} touchpoints",
-                lambda scratch: cjm("validate", "maps"), setup=_write_many, aim_ms=5000),
+                lambda scratch: cjm("validate", "maps"), setup=many_maps(MANY_MAPS, TOUCHPOINTS_EACH), aim_ms=5000),
     ProcessCase(f"cjm validate -j 1: {MANY_MAPS:,} maps, no worker processes",
-                lambda scratch: cjm("validate", "-j", "1", "maps"), setup=_write_many),
-    StageCase("validate steps, 30 touchpoints", _write_one(30), STAGES, pause_gc=True),
-    StageCase("validate steps, 300 touchpoints", _write_one(300), STAGES, pause_gc=True),
-    StageCase("validate steps, 3,000 touchpoints", _write_one(3000), STAGES, pause_gc=True),
+                lambda scratch: cjm("validate", "-j", "1", "maps"), setup=many_maps(MANY_MAPS, TOUCHPOINTS_EACH)),
+    StageCase("validate steps, 30 touchpoints", one_map(30), STAGES, pause_gc=True),
+    StageCase("validate steps, 300 touchpoints", one_map(300), STAGES, pause_gc=True),
+    StageCase("validate steps, 3,000 touchpoints", one_map(3000), STAGES, pause_gc=True),
 ]

@@ -99,6 +99,26 @@ def write_maps(folder: Path, count: int, touchpoints: int) -> list[Path]:
     return paths
 
 
+def one_map(touchpoints: int):
+    """Set-up for a case: write ``generated-<touchpoints>.cjm.yaml`` into the scratch folder once; its path."""
+    def setup(scratch: Path) -> Path:
+        path = scratch / f"generated-{touchpoints}.cjm.yaml"
+        if not path.exists():
+            path.write_text(make_map(touchpoints), encoding="utf-8")
+        return path
+    return setup
+
+
+def many_maps(count: int, touchpoints: int):
+    """Set-up for a case: ``count`` maps in the scratch folder's ``maps/``, written once."""
+    def setup(scratch: Path) -> Path:
+        folder = scratch / "maps"
+        if len(list(folder.glob("*.cjm.yaml"))) != count:
+            write_maps(folder, count, touchpoints)
+        return folder
+    return setup
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("touchpoints", type=int)
