@@ -102,3 +102,74 @@ def test_command_line_writes_csv_gz_and_parquet(tmp_path):
     bad = subprocess.run([sys.executable, str(script), "500", str(tmp_path / "x.json")], capture_output=True, text=True)
     assert bad.returncode == 2 and "must end in .parquet, .csv or .csv.gz" in bad.stderr
     assert not list(tmp_path.glob("*.part"))
+
+
+# --- the computation against the truth -----------------------------------------------------------
+
+MIN_USERS = 5
+
+
+def _computed(log: gen.Log, path: Path, **options):
+    pytest.importorskip("duckdb", reason="the evidence computation needs duckdb (pip install 'cjm[evidence]')")
+    pytest.importorskip("ibis", reason="the evidence computation needs ibis (pip install 'cjm[evidence]')")
+    from cjm.evidence.compute import compute_observed
+    from cjm.validate import read_map
+
+    loaded = read_map(gen.MAP_PATH)
+    assert loaded.valid, loaded.diagnostics
+    gen.write(log, path)
+    return compute_observed(loaded.journey, [str(path)], **options)
+
+
+def _true_edges(truth: gen.Truth) -> dict[tuple, tuple]:
+    leaving: dict = defaultdict(int)
+    for (source, _), edge in truth.edges.items():
+        leaving[source] += edge.count
+    table = {}
+    for key, edge in truth.edges.items():
+        if len(edge.users) >= MIN_USERS:
+            gaps = sorted(edge.gaps_us)
+            middle = len(gaps) // 2
+            median = None if not gaps else gaps[middle] if len(gaps) % 2 else int((gaps[middle - 1] + gaps[middle]) / 2 + 0.5)
+            mean = (2 * sum(gaps) + len(gaps)) // (2 * len(gaps)) if gaps else None
+            table[key] = (edge.count, len(edge.users), round(edge.count / leaving[key[0]], 6), median, mean)
+    return table
+
+
+@pytest.mark.parametrize("name", ["events.parquet", "events.csv.gz"])
+def test_computed_journeys_equal_the_truth(log, tmp_path, name):
+    observed = _computed(log, tmp_path / name)
+    truth = gen.truth(log)
+    totals = observed.totals
+    assert (totals.events, totals.matched_events, totals.users, totals.journeys) == (
+        truth.events, truth.matched_events, truth.users, truth.journeys)
+    assert observed.provenance.order == "ts, seq, event, touchpoint order"
+    for counts in observed.touchpoints:
+        want = truth.touchpoints[counts.id]
+        assert (counts.events, counts.users, counts.journeys, counts.ends) == (
+            want.events, len(want.users), want.journeys, want.ends), counts.id
+    edges = {(e.source, e.target): (e.count, e.users, e.share, e.median_us, e.mean_us) for e in observed.edges}
+    assert edges == _true_edges(truth)
+    assert observed.suppressed.edges == len(truth.edges) - len(edges)
+    assert [(v.path, v.journeys) for v in observed.variants][:5] == [
+        (list(path), n) for path, n in sorted(truth.variants.items(), key=lambda kv: (-kv[1], " > ".join(kv[0])))[:5]]
+    assert {u.event for u in observed.unmatched} == {"heartbeat", "scroll", "page_view", "checkout_step"}
+    assert observed.overlaps == []
+
+
+def test_without_seq_the_ties_fall_to_event_names_and_the_edges_leave_the_truth(log, tmp_path):
+    """The check above would catch a computation that ignored `seq`."""
+    pytest.importorskip("duckdb", reason="the evidence computation needs duckdb (pip install 'cjm[evidence]')")
+    from cjm.evidence.compute import compute_observed
+    from cjm.validate import read_map
+
+    text = gen.MAP_PATH.read_text(encoding="utf-8")
+    assert "    seq: seq\n" in text
+    no_seq = tmp_path / "no-seq.cjm.yaml"
+    no_seq.write_text(text.replace("    seq: seq\n", ""), encoding="utf-8")
+    gen.write(log, tmp_path / "events.parquet")
+    observed = compute_observed(read_map(no_seq).journey, [str(tmp_path / "events.parquet")])
+    assert observed.provenance.order == "ts, event, touchpoint order"
+    edges = {(e.source, e.target): (e.count, e.users, e.share, e.median_us, e.mean_us) for e in observed.edges}
+    assert edges != _true_edges(gen.truth(log))
+    assert observed.totals.events == log.events.num_rows
