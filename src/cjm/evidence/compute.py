@@ -111,9 +111,11 @@ def compute_observed(journey_map: JourneyMap, inputs: list[str], *, engine: str 
         events = events.filter(events.ts_us.isnull() | (bounds[0] & bounds[-1]))
     with ExitStack() as cached:  # engine-side tables, dropped when done
         events = cached.enter_context(engines.cached(backend, events))
-        _check_times(events, backend, files, columns)
+        [total] = _rows(pipeline.totals(events))
+        if total["untimed"]:
+            _report_untimed(total["untimed"], backend, files, columns)
         step_rows = cached.enter_context(engines.cached(backend, pipeline.steps(events, plan)))
-        observed = _assemble(journey_map, plan, events, step_rows, lambda expr: cached.enter_context(engines.cached(backend, expr)))
+        observed = _assemble(journey_map, plan, total, events, step_rows, lambda expr: cached.enter_context(engines.cached(backend, expr)))
     provenance = Provenance(
         cjm=__version__, engine=engine, engine_version=engines.engine_version(backend),
         inputs=[Input(path=item.given, sha256=sha, bytes=size) for item, (sha, size) in zip(files, digests)],
@@ -125,24 +127,21 @@ def compute_observed(journey_map: JourneyMap, inputs: list[str], *, engine: str 
     return Observed(map=journey_map.id, provenance=provenance, **observed)
 
 
-def _check_times(events: Any, backend: Any, files: list[InputFile], columns: Any) -> None:
-    [row] = _rows(events.aggregate(untimed=events.ts_us.isnull().ifelse(1, 0).sum().fill_null(0)))
-    if row["untimed"]:
-        sample = raw_time_sample(backend, files, columns)
-        where, value = sample if sample else (files[0].given, None)
-        shown = "an empty value" if value in (None, "") else f"'{value}'"
-        raise SourceError(f"{where}: {row['untimed']} event(s) have a time in '{columns.ts}' that cannot be read, "
-                          f"e.g. {shown} (ISO 8601 text, or a number of seconds, ms or us since 1970)")
+def _report_untimed(count: int, backend: Any, files: list[InputFile], columns: Any) -> None:
+    sample = raw_time_sample(backend, files, columns)
+    where, value = sample if sample else (files[0].given, None)
+    shown = "an empty value" if value in (None, "") else f"'{value}'"
+    raise SourceError(f"{where}: {count} event(s) have a time in '{columns.ts}' that cannot be read, "
+                      f"e.g. {shown} (ISO 8601 text, or a number of seconds, ms or us since 1970)")
 
 
-def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, events: Any, step_rows: Any,
+def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any], events: Any, step_rows: Any,
               cache: Callable[[Any], Any]) -> dict[str, Any]:
-    [total] = _rows(pipeline.totals(events, step_rows))
     touchpoints, overlaps = _touchpoints(journey_map, plan, events, step_rows)
-    edges, suppressed_edges = _edges(plan, step_rows)
+    edges, suppressed_edges, journeys = _edges(plan, step_rows)
     all_variants = cache(pipeline.variants(step_rows, plan))
     variants = [Variant(path=row["path"].split(" > "), journeys=row["journeys"], users=row["users"],
-                        share=_share(row["journeys"], total["journeys"]))
+                        share=_share(row["journeys"], journeys))
                 for row in _rows(pipeline.top_variants(all_variants, plan))]
     all_unmatched = pipeline.unmatched(events)
     unmatched = [UnmatchedEvent(event=row["event"], events=row["events"], users=row["users"])
@@ -155,7 +154,7 @@ def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, events: Any, step_ro
         "last_event": iso_time(total["last_us"]),
         "totals": Totals(events=total["events"], matched_events=total["matched"], unmatched_events=unmatched_events,
                          unmatched_share=_share(unmatched_events, total["events"]), users=total["users"],
-                         journeys=total["journeys"]),
+                         journeys=journeys),
         "touchpoints": touchpoints,
         "edges": edges,
         "stages": _stages(journey_map, plan, step_rows),
@@ -180,7 +179,8 @@ def _touchpoints(journey_map: JourneyMap, plan: pipeline.Plan, events: Any, step
     return counts, overlaps
 
 
-def _edges(plan: pipeline.Plan, step_rows: Any) -> tuple[list[Edge], int]:
+def _edges(plan: pipeline.Plan, step_rows: Any) -> tuple[list[Edge], int, int]:
+    """The kept edges in map order, how many were suppressed, and the journeys (one start edge each)."""
     place = {tp.id: tp.code for tp in plan.touchpoints}
     rows = _rows(pipeline.edges(step_rows, plan))
     leaving: dict[str | None, int] = {}
@@ -192,7 +192,7 @@ def _edges(plan: pipeline.Plan, step_rows: Any) -> tuple[list[Edge], int]:
                  share=_share(row["count"], leaving[row["source"]]), median_us=_rounded(row["median_us"]),
                  mean_us=(2 * row["total_us"] + row["timed"]) // (2 * row["timed"]) if row["timed"] else None)
             for row in rows if row["kept"]]
-    return kept, len(rows) - len(kept)
+    return kept, len(rows) - len(kept), leaving.get(None, 0)
 
 
 def _stages(journey_map: JourneyMap, plan: pipeline.Plan, step_rows: Any) -> list[StageCounts]:

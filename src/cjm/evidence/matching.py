@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import ibis
 import ibis.expr.types as ir
 
-from cjm.evidence.source import property_column
+from cjm.evidence.source import PROPERTY_PREFIX, property_column
 from cjm.model import JourneyMap
 from cjm.model_events import EVENT_COLUMN, Condition, Matcher
 
@@ -113,7 +113,9 @@ def match_column(code: int) -> str:
 
 
 def assign_touchpoints(events: ir.Table, touchpoints: list[RuleTouchpoint]) -> ir.Table:
-    """Adds ``m<code>`` (the touchpoint's rules hold) and ``tp``: the first touchpoint in map order that matches, or null."""
+    """Adds ``m<code>`` (the touchpoint's rules hold) and ``tp``: the first touchpoint in map order
+    that matches, or null; the property columns, no longer needed, are left out."""
     flagged = events.mutate(**{match_column(tp.code): touchpoint_expr(events, tp) for tp in touchpoints})
     first = ibis.cases(*((flagged[match_column(tp.code)], tp.code) for tp in touchpoints), else_=ibis.null("int32"))
-    return flagged.mutate(tp=first.cast("int32"))
+    kept = [name for name in flagged.columns if not name.startswith(PROPERTY_PREFIX)]
+    return flagged.select(*kept, tp=first.cast("int32"))

@@ -102,17 +102,16 @@ def steps(events: ir.Table, plan: Plan) -> ir.Table:
     return numbered.select(*keys, "tp", "prev_tp", "gap_us", "step", is_last=numbered._next_tp.isnull())
 
 
-def totals(events: ir.Table, step_rows: ir.Table) -> ir.Table:
-    """One row: events, matched, users, first_us, last_us, journeys."""
-    counts = events.aggregate(
+def totals(events: ir.Table) -> ir.Table:
+    """One row: events, matched, users, first_us, last_us, and ``untimed``: events whose time could not be read."""
+    return events.aggregate(
         events=events.count(),
         matched=events.tp.count(),
         users=events.actor.nunique(),
         first_us=events.ts_us.min(),
         last_us=events.ts_us.max(),
+        untimed=events.ts_us.isnull().ifelse(1, 0).sum().fill_null(0),
     )
-    journeys = step_rows.aggregate(journeys=(step_rows.step == 1).ifelse(1, 0).sum().fill_null(0))
-    return counts.cross_join(journeys)
 
 
 def touchpoint_counts(events: ir.Table, step_rows: ir.Table, plan: Plan) -> ir.Table:

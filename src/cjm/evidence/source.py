@@ -34,8 +34,7 @@ ISO_TIME = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}"
             r" ?(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)?$")
 INTEGER = r"^-?[0-9]{1,18}$"
 DECIMAL = r"^-?[0-9]{0,18}[.][0-9]+$"
-ZONE = r"(Z|UTC|[+-][0-9]{2}(:?[0-9]{2})?)$"
-FRACTION = r"^[.,]([0-9]+)"
+PROPERTY_PREFIX = "p_"
 UNIT_MICROS = {"s": 1_000_000, "ms": 1_000, "us": 1}
 
 
@@ -127,29 +126,6 @@ def _days_from_civil(year: ir.IntegerValue, month: ir.IntegerValue, day: ir.Inte
     return (era * 146097 + day_of_era - 719468).cast("int64")
 
 
-def _iso_micros(text: ir.StringValue) -> ir.IntegerValue:
-    """Microseconds since 1970 (UTC) of a text that matches ``ISO_TIME``."""
-    length = text.length()
-    year, month, day = _digits(text, 0, 4), _digits(text, 5, 2), _digits(text, 8, 2)
-    has_time = length >= 16
-    has_seconds = (length >= 19) & (text.substr(16, 1) == ":")
-    hour = has_time.ifelse(_digits(text, 11, 2), 0)
-    minute = has_time.ifelse(_digits(text, 14, 2), 0)
-    second = has_seconds.ifelse(_digits(text, 17, 2), 0)
-    rest = has_seconds.ifelse(text.substr(19), has_time.ifelse(text.substr(16), text.substr(10))).strip()
-    fraction = (rest == "").ifelse("", rest.re_extract(FRACTION, 1))
-    micros = (fraction == "").ifelse(0, fraction.substr(0, 6).rpad(6, "0").try_cast("int64"))
-    zone = (rest == "").ifelse("", rest.re_extract(ZONE, 1)).replace(":", "")
-    offset_minutes = (zone.isin(["", "Z", "UTC"])).ifelse(
-        0,
-        (zone.substr(0, 1) == "-").ifelse(-1, 1)
-        * (_digits(zone, 1, 2) * 60 + (zone.length() >= 5).ifelse(_digits(zone, 3, 2), 0)),
-    )
-    seconds = ((_days_from_civil(year, month, day) * 24 + hour) * 60 + minute - offset_minutes) * 60 + second
-    in_range = (month.between(1, 12) & day.between(1, 31) & (hour <= 23) & (minute <= 59) & (second <= 60))
-    return in_range.ifelse(seconds * 1_000_000 + micros, ibis.null("int64"))
-
-
 def _scaled(number: ir.NumericValue, unit: str) -> ir.IntegerValue:
     """A number of ``unit`` since 1970 -> microseconds; ``auto`` tells seconds, ms and us apart by size."""
     if number.type().is_integer():
@@ -166,39 +142,78 @@ def _scaled(number: ir.NumericValue, unit: str) -> ir.IntegerValue:
     ).cast("int64")
 
 
-def ts_micros(column: ir.Value, unit: str) -> ir.IntegerValue:
-    """A time column (text, number, timestamp or date) -> integer microseconds since 1970, UTC.
+def with_ts_micros(table: ir.Table, column: str, unit: str) -> ir.Table:
+    """Adds ``ts_us``: the time column (text, number, timestamp or date) as integer microseconds
+    since 1970, UTC; null where it cannot be read, which the computation reports.
 
-    Text may be ISO 8601 (a zone converts to UTC; none means UTC) or a number, whose unit is
-    ``unit``. Anything else gives null, which the computation reports.
+    A timestamp without a zone is taken as UTC. Text may be ISO 8601 (a zone converts to UTC;
+    none means UTC) or a number, whose unit is ``unit``. The text is taken apart in stages, each
+    a column of its own, so no part of it is computed twice.
     """
-    kind = column.type()
-    if kind.is_numeric():
-        return _scaled(column, unit)
-    text = column.cast("string").strip()
-    return ibis.cases(
-        (text.re_search(ISO_TIME), _iso_micros(text)),
-        (text.re_search(INTEGER), _scaled(text.try_cast("int64"), unit)),
-        (text.re_search(DECIMAL), _scaled(text.try_cast("float64"), unit)),
+    raw = table[column]
+    if raw.type().is_numeric():
+        return table.mutate(ts_us=_scaled(raw, unit))
+    if raw.type().is_timestamp() or raw.type().is_date():  # typed (Parquet): the engine counts
+        moment = raw.cast("timestamp") if raw.type().is_date() else raw
+        epoch = ibis.timestamp("1970-01-01 00:00:00", timezone=moment.type().timezone)
+        return table.mutate(ts_us=moment.delta(epoch, unit="microsecond").cast("int64"))
+    text = raw.cast("string")
+    t = table.mutate(_t=(text.startswith(" ") | text.endswith(" ")).ifelse(text.strip(), text))
+    t = t.mutate(_kind=ibis.cases((t._t.re_search(ISO_TIME), 1), (t._t.re_search(INTEGER), 2),
+                                  (t._t.re_search(DECIMAL), 3), else_=0),
+                 _len=t._t.length())
+    has_time, has_seconds = t._len >= 16, (t._len >= 19) & (t._t.substr(16, 1) == ":")
+    t = t.mutate(
+        _year=_digits(t._t, 0, 4), _month=_digits(t._t, 5, 2), _day=_digits(t._t, 8, 2),
+        _hour=has_time.ifelse(_digits(t._t, 11, 2), 0), _minute=has_time.ifelse(_digits(t._t, 14, 2), 0),
+        _second=has_seconds.ifelse(_digits(t._t, 17, 2), 0),
+        # after the seconds: an optional fraction, then an optional zone (checked by ISO_TIME)
+        _rest=(t._kind == 1).ifelse(has_seconds.ifelse(t._t.substr(19), has_time.ifelse(t._t.substr(16), t._t.substr(10))), ""),
+    )
+    t = t.mutate(_rest_len=t._rest.length(),
+                 _sign_at=ibis.greatest(t._rest.find("+"), t._rest.find("-")))
+    zone_at = ibis.cases((t._rest.endswith("Z"), t._rest_len - 1), (t._rest.endswith("UTC"), t._rest_len - 3),
+                         else_=t._sign_at)
+    t = t.mutate(_zone_at=zone_at)
+    fraction_end = (t._zone_at >= 0).ifelse(t._zone_at, t._rest_len)
+    t = t.mutate(
+        _fraction=t._rest.substr(0, 1).isin([".", ","]).ifelse(t._rest.substr(1, fraction_end - 1).replace(" ", ""), ""),
+        _zone=(t._zone_at >= 0).ifelse(t._rest.substr(t._zone_at).replace(":", ""), ""),
+    )
+    t = t.mutate(
+        _micros=(t._fraction == "").ifelse(0, t._fraction.substr(0, 6).rpad(6, "0").try_cast("int64")),
+        _offset=t._zone.isin(["", "Z", "UTC"]).ifelse(
+            0, (t._zone.substr(0, 1) == "-").ifelse(-1, 1)
+            * (_digits(t._zone, 1, 2) * 60 + (t._zone.length() >= 5).ifelse(_digits(t._zone, 3, 2), 0))),
+    )
+    days = _days_from_civil(t._year, t._month, t._day)
+    iso = (((days * 24 + t._hour) * 60 + t._minute - t._offset) * 60 + t._second) * 1_000_000 + t._micros
+    in_range = (t._month.between(1, 12) & t._day.between(1, 31) & (t._hour <= 23) & (t._minute <= 59) & (t._second <= 60))
+    ts_us = ibis.cases(
+        ((t._kind == 1) & in_range, iso),
+        (t._kind == 2, _scaled(t._t.try_cast("int64"), unit)),
+        (t._kind == 3, _scaled(t._t.try_cast("float64"), unit)),
         else_=ibis.null("int64"),
     )
+    t = t.mutate(ts_us=ts_us.cast("int64"))
+    return t.drop("_t", "_kind", "_len", "_year", "_month", "_day", "_hour", "_minute", "_second", "_rest",
+                  "_rest_len", "_sign_at", "_zone_at", "_fraction", "_zone", "_micros", "_offset")
 
 
 def property_column(name: str) -> str:
-    return f"p_{name}"
+    return PROPERTY_PREFIX + name
 
 
 def _text(column: ir.Value) -> ir.StringValue:
     return column if column.type().is_string() else column.cast("string")
 
 
-def normalise(table: ir.Table, columns: ResolvedColumns) -> ir.Table:
-    """The log's own columns -> the normalised ones (see the module's doc)."""
-    actor = _text(table[columns.actor])
-    selected: dict[str, ir.Value] = {"actor": actor.nullif("")}
+def _selected(table: ir.Table, columns: ResolvedColumns) -> ir.Table:
+    """The log's own columns under the normalised names; time still as given (``ts_raw``)."""
+    selected: dict[str, ir.Value] = {"actor": _text(table[columns.actor]).nullif("")}
     if columns.session:
         selected["session"] = _text(table[columns.session]).nullif("")
-    selected["ts_us"] = ts_micros(table[columns.ts], columns.ts_unit)
+    selected["ts_raw"] = table[columns.ts]
     selected["event"] = _text(table[columns.event]).fill_null("")
     if columns.seq:
         seq = table[columns.seq]
@@ -208,24 +223,31 @@ def normalise(table: ir.Table, columns: ResolvedColumns) -> ir.Table:
     return table.select(**selected)
 
 
+def normalise(table: ir.Table, columns: ResolvedColumns) -> ir.Table:
+    """The log's own columns -> the normalised ones (see the module's doc); rows without an actor dropped."""
+    timed = with_ts_micros(_selected(table, columns), "ts_raw", columns.ts_unit)
+    timed = timed.filter(timed.actor.notnull())
+    names = ["actor", *(["session"] if columns.session else []), "ts_us", "event", *(["seq"] if columns.seq else []),
+             *(property_column(name) for name in columns.properties)]
+    return timed.select(*names)
+
+
 def read_events(backend: Any, inputs: list[InputFile], columns: ResolvedColumns) -> ir.Table:
-    """Every input, checked for its columns, normalised, as one table (rows without an actor dropped)."""
+    """Every input, checked for its columns, normalised, as one table."""
     tables = []
     for item in inputs:
         table = _open(backend, item)
         _check_columns(table, item, columns)
         tables.append(normalise(table, columns))
-    events = tables[0] if len(tables) == 1 else ibis.union(*tables)
-    return events.filter(events.actor.notnull())
+    return tables[0] if len(tables) == 1 else ibis.union(*tables)
 
 
 def raw_time_sample(backend: Any, inputs: list[InputFile], columns: ResolvedColumns) -> tuple[str, str] | None:
-    """The first input and time value that ``ts_micros`` cannot read, to name in an error."""
+    """The first input and time value that cannot be read as a time, to name in an error."""
     for item in inputs:
-        table = _open(backend, item)
-        raw = table[columns.ts]
-        bad = table.filter(table[columns.actor].notnull() & ts_micros(raw, columns.ts_unit).isnull())
-        rows = bad.select(value=raw.cast("string")).limit(1).to_pyarrow().to_pylist()
+        timed = with_ts_micros(_selected(_open(backend, item), columns), "ts_raw", columns.ts_unit)
+        bad = timed.filter(timed.actor.notnull() & timed.ts_us.isnull())
+        rows = bad.select(value=bad.ts_raw.cast("string")).limit(1).to_pyarrow().to_pylist()
         if rows:
             return item.given, rows[0]["value"]
     return None
