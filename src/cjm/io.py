@@ -8,9 +8,28 @@ import tempfile
 from pathlib import Path
 
 
+def _is_special(target: Path) -> bool:
+    """A device, pipe or socket (``-o /dev/null``, ``-o /dev/stdout``): written in place, never replaced."""
+    import stat
+
+    try:
+        mode = os.stat(target).st_mode
+    except OSError:
+        return False
+    return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
+
+
 def write_atomic(target: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``target`` so that readers see the old file or the whole new one."""
+    """Write ``data`` to ``target`` so that readers see the old file or the whole new one.
+
+    A target that is a device or a pipe is written to directly: renaming a file over
+    ``/dev/null`` would replace the device for every program on the machine.
+    """
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if _is_special(target):
+        with open(target, "wb") as handle:
+            handle.write(payload)
+        return
     folder = target.parent if str(target.parent) else Path(".")
     folder.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
