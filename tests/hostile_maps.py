@@ -34,7 +34,8 @@ HOSTILE = (
     "<a href=\"javascript:window.__pwned=1\">click</a> [link](javascript:alert(1)) ![img](http://example.com/x.png)",
     "@everyone *bold* _em_ ~~strike~~ $x$ `code` <!-- comment -->",
 )
-BAD_URLS = (" javascript:window.__pwned=1", "java\tscript:window.__pwned=1")
+# Links the model accepts (http(s) and relative) whose text tries to break out of an attribute.
+BAD_URLS = ('https://example.com/"><script>window.__pwned=1</script>', "https://example.com/guide' onmouseover='window.__pwned=1")
 
 
 def _pick(i: int) -> str:
@@ -42,7 +43,7 @@ def _pick(i: int) -> str:
 
 
 def hostile_data() -> dict:
-    """Map data with a hostile string in every text field (and two URLs browsers would run)."""
+    """Map data with a hostile string in every text field (and links that try to break out of their attribute)."""
     n = iter(range(10_000))
 
     def text() -> str:

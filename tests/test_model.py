@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from cjm import model
-from cjm.model import JourneyMap, LabelledEmotion
+from cjm.model import ContentAsset, JourneyMap, LabelledEmotion
 from map_testing import HEAD, only, problems, small_map, validate, yaml_text
 
 ONE_TOUCHPOINT = yaml_text("""
@@ -297,3 +297,17 @@ def test_thousands_of_schema_errors_are_counted_not_all_listed():
     assert len(loaded.diagnostics) == MAX_SHOWN_ERRORS + 1
     last = loaded.diagnostics[-1]
     assert (last.line, last.col, last.message) == (1, 1, f"{1400 - MAX_SHOWN_ERRORS} more schema errors not shown")
+
+
+@pytest.mark.parametrize("url", [
+    " javascript:alert(1)", "java\tscript:alert(1)", "\njavascript:alert(1)", "JAVASCRIPT:alert(1)",
+    "jav&#x09;ascript:alert(1)", "&#106;avascript:alert(1)", "vbscript:msgbox(1)", "data:text/html,<script>",
+])
+def test_links_browsers_would_run_as_script_are_refused(url):
+    with pytest.raises(ValidationError, match="http"):
+        ContentAsset.model_validate({"title": "Guide", "url": url})
+
+
+@pytest.mark.parametrize("url", ["https://example.com/a?b=1&c=2", "docs/size guide.pdf", "/help", "#returns", "../faq.md"])
+def test_http_and_relative_links_are_kept_as_written(url):
+    assert ContentAsset.model_validate({"title": "Guide", "url": url}).url == url

@@ -33,6 +33,9 @@ FORMAT_VERSION = 1
 SLUG_PATTERN = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 SAFE_URL = re.compile(r"^(?:https?://|(?![a-zA-Z][a-zA-Z0-9+.-]*:))", re.IGNORECASE)
+# Browsers drop leading spaces and control characters and every tab and newline of a link before
+# reading its scheme, so " javascript:" and "java<TAB>script:" run script: judge links as they read them.
+URL_IGNORED_BY_BROWSERS = re.compile(r"^[\x00-\x20]+|[\t\n\r]")
 
 KNOWN_CHANNELS = (
     "web", "search", "social", "email", "ads", "store", "phone", "chat", "app",
@@ -48,7 +51,12 @@ def _iso_date(value: Any) -> Any:
 
 
 def _safe_url(value: str) -> str:
-    if not SAFE_URL.match(value):
+    seen = value
+    if "&" in seen:  # Markdown and HTML readers decode character references in links: "jav&#x09;ascript:"
+        import html
+
+        seen = html.unescape(seen)
+    if not SAFE_URL.match(URL_IGNORED_BY_BROWSERS.sub("", seen)):
         raise ValueError("a link must be http(s) or a relative path")
     return value
 
