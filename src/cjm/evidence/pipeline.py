@@ -133,6 +133,17 @@ def touchpoint_counts(events: ir.Table, step_rows: ir.Table, plan: Plan) -> ir.T
     )
 
 
+def _medians(rows: ir.Table) -> ir.Table:
+    """Per (source, target): the exact median of ``gap_us`` (the mean of the two middle values
+    when their number is even), by ranking; several warehouses have no median aggregate."""
+    timed = rows.filter(rows.gap_us.notnull())
+    edge = [timed.source, timed.target]
+    ranked = timed.mutate(_rank=ibis.row_number().over(ibis.window(group_by=edge, order_by=timed.gap_us)),
+                          _timed=timed.gap_us.count().over(ibis.window(group_by=edge)))
+    middle = ranked.filter((ranked._rank == (ranked._timed - 1) // 2) | (ranked._rank == ranked._timed // 2))
+    return middle.group_by(source_=middle.source, target_=middle.target).aggregate(median_us=middle.gap_us.mean())
+
+
 def edges(step_rows: ir.Table, plan: Plan) -> ir.Table:
     """Directly-follows edges with count, distinct users, share of the source's exits (before
     suppression), median and total time between steps; start edges have no source, end edges
@@ -144,12 +155,13 @@ def edges(step_rows: ir.Table, plan: Plan) -> ir.Table:
     grouped = rows.group_by("source", "target").aggregate(
         count=rows.count(),
         users=rows.actor.nunique(),
-        median_us=rows.gap_us.median(),
         total_us=rows.gap_us.sum(),
         timed=rows.gap_us.count(),
     )
-    leaving = ibis.window(group_by=grouped.source)
-    shared = grouped.mutate(share=grouped["count"] / grouped["count"].sum().over(leaving))
+    medians = _medians(moves)  # start and end edges have no times
+    joined = grouped.left_join(medians, (grouped.source == medians.source_) & (grouped.target == medians.target_))
+    leaving = ibis.window(group_by=joined.source)
+    shared = joined.mutate(share=joined["count"] / joined["count"].sum().over(leaving))
     return shared.select(
         source=_label(shared.source, plan.touchpoints), target=_label(shared.target, plan.touchpoints),
         count=shared["count"], users=shared.users, share=shared.share, median_us=shared.median_us,
