@@ -85,7 +85,7 @@ def _mark(mark: Any) -> Position:
 class _Frame:
     """An open mapping or sequence."""
 
-    __slots__ = ("container", "is_map", "path", "start", "anchor", "pending_key", "key_mark", "seen", "size")
+    __slots__ = ("container", "is_map", "path", "start", "anchor", "pending_key", "key_mark", "size")
 
     def __init__(self, container: Any, path: Path, start: Any, anchor: str | None):
         self.container = container
@@ -95,7 +95,6 @@ class _Frame:
         self.anchor = anchor
         self.pending_key: str | None = None  # a mapping's key waiting for its value
         self.key_mark: Any = None
-        self.seen: dict[str, Any] = {}  # key -> the parser's mark of its first use
         self.size = 1
 
 
@@ -168,18 +167,16 @@ class _Builder:
         key_mark = parent.key_mark
         parent.pending_key = None
         path = (*parent.path, key)
-        first = parent.seen.get(key)
-        if first is not None:
+        if key in parent.container:
             if len(self.diagnostics) >= MAX_DUPLICATES:
                 self.stop(key_mark, "CJM002", "duplicate-key", f"more than {MAX_DUPLICATES} duplicate keys; stopped here",
                           hint="fix the ones above first")
             self.diagnostics.append(self.problem(
                 key_mark, "CJM002", "duplicate-key",
-                f"duplicate key '{key}' (first defined at line {first.line + 1}); YAML would silently keep only the last",
+                f"duplicate key '{key}' (first defined at line {self.spans[path][4] + 1}); YAML would silently keep only the last",
                 path=path,
             ))
             return
-        parent.seen[key] = key_mark
         parent.container[key] = value
         self.spans[path] = (start.line, start.column, end.line, end.column, key_mark.line, key_mark.column)
 
