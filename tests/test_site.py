@@ -124,7 +124,7 @@ def examples_site(tmp_path_factory) -> tuple[Path, object]:
 def test_examples_site_lists_every_map_with_its_facts(examples_site):
     out, result = examples_site
     assert result.exit_code == 0, result.output
-    assert "4 maps" in result.output
+    assert "5 maps" in result.output
     index = (out / "index.html").read_text()
     for title, owner, persona, stage in [
         ("Northtrail Outdoor - from first ad to repeat purchase", "E-commerce", "Rosa", "Purchase"),
@@ -137,9 +137,9 @@ def test_examples_site_lists_every_map_with_its_facts(examples_site):
                 assert text in index
     rows = re.findall(r'<tr class="map" id="map-([a-z0-9_-]+)" data-status="(\w+)"', index)
     assert [slug for slug, _ in rows] == [
-        "bank-branch-service", "online-shop-checkout", "personas-shared-personas", "saas-trial-to-paid"]
+        "bank-branch-service", "ecom-shop", "online-shop-checkout", "personas-shared-personas", "saas-trial-to-paid"]
     assert all(status in ("clean", "info", "warning", "error") for _, status in rows)
-    assert index.count('<svg class="spark"') == 3  # the personas-only file has no touchpoints
+    assert index.count('<svg class="spark"') == 4  # the personas-only file has no touchpoints
     assert "(imported)" in index  # the bank map's shared personas
     assert "not reviewed" in index  # the personas file has no reviewed date
 
