@@ -131,7 +131,28 @@ def check_data(data: dict, imported: list[Persona] | None, source: SourceMap, fi
                     for ref in value:
                         if ref not in persona_ids:
                             checker.unknown((*base, field, ref), "persona", ref, persona_ids, at_key=True)
+    analytics = data.get("analytics")
+    if isinstance(analytics, dict) and not checker.skipped(("analytics",)):
+        _check_where_columns(checker, data, analytics)
     return checker.out
+
+
+def _check_where_columns(checker: _Checker, data: dict, analytics: dict) -> None:
+    """Every ``where`` tests a column the analytics block provides (its properties, or ``event``)."""
+    from cjm.evidence.presets import testable_columns
+
+    known = testable_columns(analytics)
+    for stage_path, stage in _mappings(data.get("stages"), ("stages",)):
+        for base, touchpoint in _mappings(stage.get("touchpoints"), (*stage_path, "touchpoints")):
+            for matcher_path, matcher in _mappings(touchpoint.get("events"), (*base, "events")):
+                for path, condition in _mappings(matcher.get("where"), (*matcher_path, "where")):
+                    column = condition.get("property")
+                    if isinstance(column, str) and column not in known:
+                        checker.suggestions += 1
+                        hint = _suggest(column, known) if checker.suggestions <= MAX_SUGGESTIONS else None
+                        checker.error((*path, "property"), "CJM021", "unknown-reference",
+                                      f"unknown column '{column}': `where` tests `event` or a property of `analytics`",
+                                      hint or f"add it to `analytics.columns.properties`; testable now: {', '.join(known)}")
 
 
 def check_map(journey: JourneyMap, imported: list[Persona], source: SourceMap, file: str) -> list[Diagnostic]:
