@@ -171,3 +171,29 @@ def test_duckdb_sql_run_on_duckdb_gives_the_computed_edges(runner, shop):
     assert got == expected and len(got) == 10
     [totals] = connection.execute(_statement(text, "totals")).fetchall()
     assert totals[:3] == (15, 14, 5)
+
+
+def test_validate_checks_where_columns_at_their_place_only_for_maps_with_analytics(runner, shop):
+    (shop / "ga4.cjm.yaml").write_text(MAP.replace("source: csv\n  columns: {properties: [page]}", "source: ga4")
+                                       .replace("property: page, prefix: /p/", "property: page_location, prefix: /p/")
+                                       .replace("[add_to_cart]", "[{event: add_to_cart, where: [{property: medum, exists: true}]}]"))
+    result = runner.invoke(app, ["validate", "ga4.cjm.yaml"])
+    assert result.exit_code == 1
+    line = next(n for n, text in enumerate((shop / "ga4.cjm.yaml").read_text().splitlines(), 1) if "medum" in text)
+    column = (shop / "ga4.cjm.yaml").read_text().splitlines()[line - 1].index("medum") + 1
+    assert f"ga4.cjm.yaml:{line}:{column}: error CJM021 [unknown-reference] unknown column 'medum'" in result.stdout
+    assert "did you mean 'medium'?" in result.stdout
+    assert "page_location" not in result.stdout  # a preset's property is testable
+    (shop / "plain.cjm.yaml").write_text(MAP.replace("analytics:\n  source: csv\n  columns: {properties: [page]}\n  min_users: 1\n", ""))
+    assert runner.invoke(app, ["validate", "plain.cjm.yaml"]).exit_code == 0
+
+
+def test_validate_does_not_import_the_engines(shop):
+    import subprocess
+    import sys
+
+    probe = ("import sys; from typer.testing import CliRunner; from cjm.cli import app; "
+             "result = CliRunner().invoke(app, ['validate', 'shop.cjm.yaml']); "
+             "print(result.exit_code, sorted(m for m in ('ibis', 'duckdb', 'pyspark', 'pyarrow') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=shop, timeout=120)
+    assert done.stdout.strip() == "0 []", done.stdout + done.stderr
