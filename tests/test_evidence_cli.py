@@ -137,7 +137,7 @@ def test_sql_compiles_for_warehouse_dialects(runner, shop, dialect, quote):
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert text.startswith(f"-- cjm ") and f"dialect {dialect}" in text.splitlines()[0]
-    for part in ("-- totals", "-- touchpoints", "-- edges", "-- stages", "-- variants", "-- unmatched events"):
+    for part in ("-- totals", "-- touchpoint events", "-- journeys and users", "-- edges", "-- variants", "-- unmatched events"):
         assert f"\n{part}" in text
     assert text.count(";\n") == 6
     assert f"{quote}analytics{quote}.{quote}events{quote}" in text

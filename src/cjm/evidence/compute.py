@@ -137,9 +137,11 @@ def _report_untimed(count: int, backend: Any, files: list[InputFile], columns: A
 
 def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any], events: Any, step_rows: Any,
               cache: Callable[[Any], Any]) -> dict[str, Any]:
-    touchpoints, overlaps = _touchpoints(journey_map, plan, events, step_rows)
     edges, suppressed_edges, journeys = _edges(plan, step_rows)
-    all_variants = cache(pipeline.variants(step_rows, plan))
+    journey_rows = cache(pipeline.journeys(step_rows, plan))
+    [reached] = _rows(pipeline.reach(journey_rows, plan))
+    touchpoints, overlaps = _touchpoints(plan, events, reached)
+    all_variants = cache(pipeline.variants(journey_rows, plan))
     variants = [Variant(path=row["path"].split(" > "), journeys=row["journeys"], users=row["users"],
                         share=_share(row["journeys"], journeys))
                 for row in _rows(pipeline.top_variants(all_variants, plan))]
@@ -157,7 +159,7 @@ def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any
                          journeys=journeys),
         "touchpoints": touchpoints,
         "edges": edges,
-        "stages": _stages(journey_map, plan, step_rows),
+        "stages": _stages(journey_map, plan, reached),
         "variants": variants,
         "unmatched": unmatched,
         "overlaps": overlaps,
@@ -165,15 +167,15 @@ def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any
     }
 
 
-def _touchpoints(journey_map: JourneyMap, plan: pipeline.Plan, events: Any, step_rows: Any
-                 ) -> tuple[list[TouchpointCounts], list[Overlap]]:
-    found = {row["id"]: row for row in _rows(pipeline.touchpoint_counts(events, step_rows, plan))}
+def _touchpoints(plan: pipeline.Plan, events: Any, reached: dict[str, Any]) -> tuple[list[TouchpointCounts], list[Overlap]]:
+    found = {row["id"]: row for row in _rows(pipeline.touchpoint_events(events, plan))}
     counts, overlaps = [], []
     for tp in plan.touchpoints:
         row = found.get(tp.id, {})
-        journeys, ends = row.get("journeys", 0), row.get("ends", 0)
-        counts.append(TouchpointCounts(id=tp.id, stage=tp.stage, events=row.get("events", 0), users=row.get("users", 0),
-                                       journeys=journeys, ends=ends, drop_off=_share(ends, journeys) if journeys else None))
+        journeys, ends = reached[f"journeys_{tp.code}"] or 0, reached[f"ends_{tp.code}"] or 0
+        counts.append(TouchpointCounts(id=tp.id, stage=tp.stage, events=row.get("events", 0),
+                                       users=reached[f"users_{tp.code}"] or 0, journeys=journeys, ends=ends,
+                                       drop_off=_share(ends, journeys) if journeys else None))
         overlaps.extend(Overlap(touchpoint=tp.id, also=other.id, events=row[f"also_{other.code}"])
                         for other in plan.touchpoints[tp.code + 1:] if row.get(f"also_{other.code}"))
     return counts, overlaps
@@ -195,19 +197,18 @@ def _edges(plan: pipeline.Plan, step_rows: Any) -> tuple[list[Edge], int, int]:
     return kept, len(rows) - len(kept), leaving.get(None, 0)
 
 
-def _stages(journey_map: JourneyMap, plan: pipeline.Plan, step_rows: Any) -> list[StageCounts]:
-    [row] = _rows(pipeline.stages(step_rows, plan))
+def _stages(journey_map: JourneyMap, plan: pipeline.Plan, reached: dict[str, Any]) -> list[StageCounts]:
     with_rules = set(plan.stage_codes())
     result, previous = [], None
     for code, stage in enumerate(journey_map.stages):
         if code not in with_rules:
             result.append(StageCounts(id=stage.id))
             continue
-        users = row[f"users_{code}"] or 0
         conversion = None
         if previous is not None:
-            before = row[f"users_{previous}"] or 0
-            conversion = _share(row[f"both_{code}"] or 0, before) if before else None
-        result.append(StageCounts(id=stage.id, users=users, journeys=row[f"journeys_{code}"] or 0, conversion=conversion))
+            before = reached[f"stage_users_{previous}"] or 0
+            conversion = _share(reached[f"both_{code}"] or 0, before) if before else None
+        result.append(StageCounts(id=stage.id, users=reached[f"stage_users_{code}"] or 0,
+                                  journeys=reached[f"stage_journeys_{code}"] or 0, conversion=conversion))
         previous = code
     return result

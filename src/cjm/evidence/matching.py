@@ -47,6 +47,23 @@ def glob_regex(pattern: str) -> str:
     return "(?s)^" + "".join(parts) + "$"
 
 
+def simple_glob(pattern: str) -> tuple[str, str] | None:
+    """A shell pattern that is a plain text test (``/c/*`` is a prefix), as (operator, operand);
+    engines run those much faster than a regex."""
+    if "?" in pattern:
+        return None
+    parts = pattern.split("*")
+    if len(parts) == 1:
+        return "equals", pattern
+    if len(parts) == 2 and not parts[1]:
+        return "prefix", parts[0]
+    if len(parts) == 2 and not parts[0]:
+        return "suffix", parts[1]
+    if len(parts) == 3 and not parts[0] and not parts[2]:
+        return "contains", parts[1]
+    return None
+
+
 def _column(table: ir.Table, name: str) -> ir.StringValue:
     return table.event if name == EVENT_COLUMN else table[property_column(name)]
 
@@ -56,7 +73,10 @@ def _text_test(text: ir.StringValue, operator: str, operand, folded: bool) -> ir
     if operator == "regex":
         return text.re_search(("(?i)" if folded else "") + operand)
     if operator == "glob":
-        return text.re_search(("(?i)" if folded else "") + glob_regex(operand))
+        simple = simple_glob(operand)
+        if simple is None:
+            return text.re_search(("(?i)" if folded else "") + glob_regex(operand))
+        operator, operand = simple
     subject = fold(text)
     if operator == "in":
         return subject.isin([value.lower() if folded else value for value in operand])

@@ -19,7 +19,6 @@ from cjm.evidence.matching import RuleTouchpoint, match_column
 ORDER_WITH_SEQ = "ts, seq, event, touchpoint order"
 ORDER_WITHOUT_SEQ = "ts, event, touchpoint order"
 TOP = 20  # variants and unmatched event names kept
-STEP_DIGITS = 10  # a step's index, zero-padded, sorts a journey's steps as text
 
 
 @dataclass(frozen=True)
@@ -32,6 +31,7 @@ class Plan:
     has_seq: bool
     session_gap_us: int  # cuts sessions when the log has no session column
     min_users: int
+    median_by_rank: bool = False  # for SQL dialects without a median aggregate
 
     @property
     def cuts_sessions(self) -> bool:
@@ -55,10 +55,6 @@ class Plan:
 def _label(code: ir.IntegerValue, touchpoints: tuple[RuleTouchpoint, ...]) -> ir.StringValue:
     """Touchpoint code -> its id (null stays null)."""
     return ibis.cases(*((code == tp.code, tp.id) for tp in touchpoints), else_=ibis.null("string"))
-
-
-def _stage_of(code: ir.IntegerValue, touchpoints: tuple[RuleTouchpoint, ...]) -> ir.IntegerValue:
-    return ibis.cases(*((code == tp.code, tp.stage_code) for tp in touchpoints), else_=ibis.null("int32"))
 
 
 def _event_order(table: ir.Table, plan: Plan) -> list:
@@ -86,20 +82,22 @@ def with_journeys(events: ir.Table, plan: Plan) -> ir.Table:
 
 
 def steps(events: ir.Table, plan: Plan) -> ir.Table:
-    """One row per step: ``actor``, the journey keys, ``tp``, ``prev_tp`` (null: the journey starts
-    here), ``gap_us`` (first event of this step minus last event of the previous one), ``step``
-    (1, 2, ...) and ``is_last``."""
+    """The rows of the matched events where a step starts or the journey ends, from one ordered
+    pass: ``actor``, the journey keys, ``tp``, ``prev_tp`` (the previous step's touchpoint; null
+    at the journey's start), ``gap_us`` (first event of this step minus the last event of the
+    previous one), ``position`` (the event's place in its journey), ``is_start`` and ``is_end``
+    (the journey's last event; it may also start a step)."""
     matched = with_journeys(events, plan)
     matched = matched.filter(matched.tp.notnull())
     keys = plan.journey_keys
     in_journey = ibis.window(group_by=[matched[k] for k in keys], order_by=_event_order(matched, plan))
-    marked = matched.mutate(prev_tp=matched.tp.lag().over(in_journey), _prev_us=matched.ts_us.lag().over(in_journey))
-    starts = marked.filter(marked.prev_tp.isnull() | (marked.prev_tp != marked.tp))
-    starts = starts.select(*keys, "ts_us", *(["seq"] if plan.has_seq else []), "event", "tp", "prev_tp",
-                           gap_us=starts.ts_us - starts._prev_us)
-    in_steps = ibis.window(group_by=[starts[k] for k in keys], order_by=_event_order(starts, plan))
-    numbered = starts.mutate(step=ibis.row_number().over(in_steps) + 1, _next_tp=starts.tp.lead().over(in_steps))
-    return numbered.select(*keys, "tp", "prev_tp", "gap_us", "step", is_last=numbered._next_tp.isnull())
+    marked = matched.mutate(prev_tp=matched.tp.lag().over(in_journey), _prev_us=matched.ts_us.lag().over(in_journey),
+                            _next_tp=matched.tp.lead().over(in_journey), position=ibis.row_number().over(in_journey))
+    is_start = marked.prev_tp.isnull() | (marked.prev_tp != marked.tp)
+    is_end = marked._next_tp.isnull()
+    return marked.filter(is_start | is_end).select(
+        *keys, "tp", "position", prev_tp=is_start.ifelse(marked.prev_tp, ibis.null("int32")),
+        gap_us=is_start.ifelse(marked.ts_us - marked._prev_us, ibis.null("int64")), is_start=is_start, is_end=is_end)
 
 
 def totals(events: ir.Table) -> ir.Table:
@@ -114,28 +112,70 @@ def totals(events: ir.Table) -> ir.Table:
     )
 
 
-def touchpoint_counts(events: ir.Table, step_rows: ir.Table, plan: Plan) -> ir.Table:
-    """Per touchpoint that anything matched: events, users, journeys reaching it, journeys ending
-    there, and ``also_<code>``: how many of its events another touchpoint's rules also matched."""
+def touchpoint_events(events: ir.Table, plan: Plan) -> ir.Table:
+    """Per touchpoint that anything matched: ``events``, and ``also_<code>``: how many of them
+    another touchpoint's rules also matched."""
     matched = events.filter(events.tp.notnull())
     counts = matched.group_by("tp").aggregate(
         events=matched.count(),
-        users=matched.actor.nunique(),
         **{f"also_{tp.code}": matched[match_column(tp.code)].ifelse(1, 0).sum() for tp in plan.touchpoints},
     )
-    per_journey = step_rows.group_by([*plan.journey_keys, "tp"]).aggregate(ended=step_rows.is_last.ifelse(1, 0).max())
-    reach = per_journey.group_by("tp").aggregate(journeys=per_journey.count(), ends=per_journey.ended.sum())
-    joined = counts.left_join(reach, counts.tp == reach.tp)
-    return joined.select(
-        id=_label(joined.tp, plan.touchpoints), events=joined.events, users=joined.users,
-        journeys=joined.journeys.fill_null(0), ends=joined.ends.fill_null(0),
-        **{f"also_{tp.code}": joined[f"also_{tp.code}"] for tp in plan.touchpoints},
+    return counts.select(id=_label(counts.tp, plan.touchpoints), events=counts.events,
+                         **{f"also_{tp.code}": counts[f"also_{tp.code}"] for tp in plan.touchpoints})
+
+
+def journeys(step_rows: ir.Table, plan: Plan) -> ir.Table:
+    """One row per journey: ``actor``, ``path`` (the touchpoint codes of its steps, in order,
+    joined by spaces), ``ended`` (the code of its last touchpoint) and ``t<code>`` (1 when it
+    reaches the touchpoint).
+
+    The path is built without ordered aggregation, which PySpark lacks: each step becomes the
+    number ``position * K + code``; sorting a journey's numbers puts them in step order, and
+    ``% K`` gives the codes back.
+    """
+    scale = 10 ** len(str(len(plan.touchpoints)))
+    rows = step_rows
+    per_journey = rows.group_by(plan.journey_keys).aggregate(
+        _steps=(rows.position.cast("int64") * scale + rows.tp).collect(where=rows.is_start),
+        ended=rows.is_end.ifelse(rows.tp, ibis.null("int32")).max(),
+        **{f"t{tp.code}": (rows.tp == tp.code).ifelse(1, 0).max() for tp in plan.touchpoints},
     )
+    return per_journey.select(
+        "actor", path=per_journey._steps.sort().map(lambda step: (step % scale).cast("string")).join(" "),
+        ended=per_journey.ended, **{f"t{tp.code}": per_journey[f"t{tp.code}"] for tp in plan.touchpoints})
+
+
+def _stage_flag(table: ir.Table, plan: Plan, stage_code: int) -> ir.IntegerValue:
+    flags = [table[f"t{tp.code}"] for tp in plan.touchpoints if tp.stage_code == stage_code]
+    return flags[0] if len(flags) == 1 else ibis.greatest(*flags)
+
+
+def reach(journey_rows: ir.Table, plan: Plan) -> ir.Table:
+    """One row: per touchpoint ``journeys_<code>`` (journeys reaching it), ``ends_<code>``
+    (journeys ending there), ``users_<code>``; per stage with rules ``stage_users_<s>``,
+    ``stage_journeys_<s>`` and ``both_<s>`` (users who reached it and the stage with rules
+    before it)."""
+    codes = [tp.code for tp in plan.touchpoints]
+    stages = plan.stage_codes()
+    by_journey = journey_rows.aggregate(
+        journeys=journey_rows.count(),
+        **{f"journeys_{c}": journey_rows[f"t{c}"].sum() for c in codes},
+        **{f"ends_{c}": (journey_rows.ended == c).ifelse(1, 0).sum() for c in codes},
+        **{f"stage_journeys_{s}": _stage_flag(journey_rows, plan, s).sum() for s in stages},
+    )
+    per_actor = journey_rows.group_by("actor").aggregate(**{f"t{c}": journey_rows[f"t{c}"].max() for c in codes})
+    per_actor = per_actor.mutate(**{f"s{s}": _stage_flag(per_actor, plan, s) for s in stages})
+    by_actor = per_actor.aggregate(
+        **{f"users_{c}": per_actor[f"t{c}"].sum() for c in codes},
+        **{f"stage_users_{s}": per_actor[f"s{s}"].sum() for s in stages},
+        **{f"both_{s}": (per_actor[f"s{p}"] * per_actor[f"s{s}"]).sum() for p, s in zip(stages, stages[1:])},
+    )
+    return by_journey.cross_join(by_actor)
 
 
 def _medians(rows: ir.Table) -> ir.Table:
     """Per (source, target): the exact median of ``gap_us`` (the mean of the two middle values
-    when their number is even), by ranking; several warehouses have no median aggregate."""
+    when their number is even), by ranking, for warehouses without a median aggregate."""
     timed = rows.filter(rows.gap_us.notnull())
     edge = [timed.source, timed.target]
     ranked = timed.mutate(_rank=ibis.row_number().over(ibis.window(group_by=edge, order_by=timed.gap_us)),
@@ -148,17 +188,20 @@ def edges(step_rows: ir.Table, plan: Plan) -> ir.Table:
     """Directly-follows edges with count, distinct users, share of the source's exits (before
     suppression), median and total time between steps; start edges have no source, end edges
     no target. Edges seen by fewer than ``min_users`` users are left out; ``kept`` says which."""
-    moves = step_rows.select(step_rows.actor, source=step_rows.prev_tp, target=step_rows.tp, gap_us=step_rows.gap_us)
-    last = step_rows.filter(step_rows.is_last)
+    starts = step_rows.filter(step_rows.is_start)
+    moves = starts.select(starts.actor, source=starts.prev_tp, target=starts.tp, gap_us=starts.gap_us)
+    last = step_rows.filter(step_rows.is_end)
     ends = last.select(last.actor, source=last.tp, target=ibis.null("int32"), gap_us=ibis.null("int64"))
     rows = moves.union(ends)
-    grouped = rows.group_by("source", "target").aggregate(
-        count=rows.count(),
-        users=rows.actor.nunique(),
-        total_us=rows.gap_us.sum(),
-        timed=rows.gap_us.count(),
-    )
-    medians = _medians(moves)  # start and end edges have no times
+    per_user = rows.group_by("source", "target", "actor").aggregate(
+        count=rows.count(), total_us=rows.gap_us.sum(), timed=rows.gap_us.count())
+    grouped = per_user.group_by("source", "target").aggregate(
+        count=per_user["count"].sum(), users=per_user.count(),
+        total_us=per_user.total_us.sum(), timed=per_user.timed.sum())
+    if plan.median_by_rank:
+        medians = _medians(moves)  # start and end edges have no times
+    else:
+        medians = moves.group_by(source_=moves.source, target_=moves.target).aggregate(median_us=moves.gap_us.median())
     joined = grouped.left_join(medians, (grouped.source == medians.source_) & (grouped.target == medians.target_))
     leaving = ibis.window(group_by=joined.source)
     shared = joined.mutate(share=joined["count"] / joined["count"].sum().over(leaving))
@@ -169,36 +212,13 @@ def edges(step_rows: ir.Table, plan: Plan) -> ir.Table:
     )
 
 
-def stages(step_rows: ir.Table, plan: Plan) -> ir.Table:
-    """One row: per stage with rules, ``users_<s>``, ``journeys_<s>`` and ``both_<s>`` (users who
-    reached this stage and the previous stage with rules)."""
-    codes = plan.stage_codes()
-    staged = step_rows.mutate(_stage=_stage_of(step_rows.tp, plan.touchpoints))
-    per_journey = staged.group_by(plan.journey_keys).aggregate(
-        **{f"s{c}": (staged._stage == c).ifelse(1, 0).max() for c in codes})
-    per_actor = per_journey.group_by("actor").aggregate(
-        **{f"s{c}": per_journey[f"s{c}"].max() for c in codes},
-        **{f"j{c}": per_journey[f"s{c}"].sum() for c in codes})
-    both = {f"both_{c}": (per_actor[f"s{p}"] * per_actor[f"s{c}"]).sum() for p, c in zip(codes, codes[1:])}
-    return per_actor.aggregate(
-        **{f"users_{c}": per_actor[f"s{c}"].sum() for c in codes},
-        **{f"journeys_{c}": per_actor[f"j{c}"].sum() for c in codes},
-        **both,
-    )
-
-
-def variants(step_rows: ir.Table, plan: Plan) -> ir.Table:
-    """Every distinct path (touchpoint ids joined by `` > ``) with journeys and users.
-
-    Written without ordered aggregation, which PySpark lacks: each step becomes the text
-    ``<zero-padded index>:<id>``; a journey's texts are collected, sorted and the prefix cut.
-    """
-    keyed = step_rows.mutate(
-        _step=step_rows.step.cast("string").lpad(STEP_DIGITS, "0") + ":" + _label(step_rows.tp, plan.touchpoints))
-    per_journey = keyed.group_by(plan.journey_keys).aggregate(_steps=keyed._step.collect())
-    paths = per_journey.select(
-        per_journey.actor, path=per_journey._steps.sort().map(lambda step: step.substr(STEP_DIGITS + 1)).join(" > "))
-    return paths.group_by("path").aggregate(journeys=paths.count(), users=paths.actor.nunique())
+def variants(journey_rows: ir.Table, plan: Plan) -> ir.Table:
+    """Every distinct path (touchpoint ids joined by `` > ``) with journeys and users; the ids
+    are put in once per distinct path."""
+    per_user = journey_rows.group_by("path", "actor").aggregate(journeys=journey_rows.count())
+    counted = per_user.group_by("path").aggregate(journeys=per_user.journeys.sum(), users=per_user.count())
+    named = counted.path.split(" ").map(lambda code: _label(code.cast("int32"), plan.touchpoints)).join(" > ")
+    return counted.select(path=named, journeys=counted.journeys, users=counted.users)
 
 
 def unmatched(events: ir.Table) -> ir.Table:

@@ -1,15 +1,17 @@
 """``evidence_sql``: the evidence computation as SQL, for teams that run it in their warehouse.
 
 The same Ibis expressions as ``compute``, compiled against an unbound table with the log's
-columns. One statement per part of the observed file (totals, touchpoints, edges, stages,
-variants, unmatched events), each reading the table from scratch; suppression (``min_users``)
-is applied as in the file. The table's time column is taken to be a TIMESTAMP, or an integer
-when ``ts_unit`` (or the preset) says how it counts.
+columns. One statement per part of the observed file (totals, touchpoint events, journeys and
+users per touchpoint and stage, edges, variants, unmatched events), each reading the table from
+scratch; suppression (``min_users``) is applied as in the file. Medians are taken by ranking,
+since several warehouses have no median aggregate. The table's time column is taken to be a
+TIMESTAMP, or an integer when ``ts_unit`` (or the preset) says how it counts (``--ts-type``).
 """
 
 from __future__ import annotations
 
 import importlib
+from dataclasses import replace
 
 import ibis
 import ibis.expr.types as ir
@@ -60,7 +62,7 @@ def _table(name: str, schema: dict[str, str]) -> ir.Table:
 def statements(journey_map: JourneyMap, table: str, grain: str | None = None, ts_type: str | None = None
                ) -> list[tuple[str, ir.Table]]:
     """(what, expression) for each part of the observed file."""
-    plan = plan_for(journey_map, grain)
+    plan = replace(plan_for(journey_map, grain), median_by_rank=True)
     columns = resolve_columns(journey_map.analytics)
     events = assign_touchpoints(normalise(_table(table, _schema(columns, ts_type)), columns), list(plan.touchpoints))
     step_rows = pipeline.steps(events, plan)
@@ -70,13 +72,15 @@ def statements(journey_map: JourneyMap, table: str, grain: str | None = None, ts
     edges = edges.filter(edges.kept).order_by([place, target_place]).select(
         "source", "target", "count", "users", "share", "median_us",
         mean_us=(edges.total_us / edges.timed))
+    journey_rows = pipeline.journeys(step_rows, plan)
     return [
         ("totals (untimed: events whose time could not be read)", pipeline.totals(events)),
-        ("touchpoints (also_<n>: of its events, how many the rules of touchpoint n also matched; n counts the touchpoints with rules from 0)",
-         pipeline.touchpoint_counts(events, step_rows, plan)),
+        ("touchpoint events (also_<n>: of its events, how many the rules of touchpoint n also matched; "
+         "n counts the touchpoints with rules from 0, in map order)", pipeline.touchpoint_events(events, plan)),
+        ("journeys and users reaching each touchpoint <n> and stage <s> (stages counted from 0 in map order; "
+         "both_<s>: users who reached stage s and the stage with rules before it)", pipeline.reach(journey_rows, plan)),
         (f"edges (share counted before edges seen by fewer than {plan.min_users} users were left out)", edges),
-        ("stages (both_<s>: users who reached stage s and the stage with rules before it)", pipeline.stages(step_rows, plan)),
-        (f"variants (top {pipeline.TOP})", pipeline.top_variants(pipeline.variants(step_rows, plan), plan)),
+        (f"variants (top {pipeline.TOP})", pipeline.top_variants(pipeline.variants(journey_rows, plan), plan)),
         (f"unmatched events (top {pipeline.TOP})", pipeline.top_unmatched(pipeline.unmatched(events), plan)),
     ]
 
