@@ -56,6 +56,40 @@ def _java_found() -> bool:
     return shutil.which("java") is not None
 
 
+# Spark logs its start-up at WARN and INFO on standard error; the noisy loggers are quietened.
+# (The root stays at WARN: PySpark announces any other level on standard error.)
+SPARK_LOG_CONFIG = """\
+rootLogger.level = warn
+rootLogger.appenderRef.stderr.ref = console
+appender.console.type = Console
+appender.console.name = console
+appender.console.target = SYSTEM_ERR
+appender.console.layout.type = PatternLayout
+appender.console.layout.pattern = spark: %p %c{1}: %m%n
+logger.hadoop.name = org.apache.hadoop
+logger.hadoop.level = error
+logger.utils.name = org.apache.spark.util.Utils
+logger.utils.level = error
+logger.window.name = org.apache.spark.sql.execution.window
+logger.window.level = error
+"""
+
+
+def _spark_log_config() -> str:
+    import tempfile
+
+    path = os.path.join(tempfile.gettempdir(), f"cjm-spark-log4j2-{os.getuid() if hasattr(os, 'getuid') else 0}.properties")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            if handle.read() == SPARK_LOG_CONFIG:
+                return path
+    except OSError:
+        pass
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(SPARK_LOG_CONFIG)
+    return path
+
+
 def _spark() -> Any:
     ibis = _need("ibis", "spark")
     _need("pyspark", "spark")
@@ -70,7 +104,7 @@ def _spark() -> Any:
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.driver.extraJavaOptions", "-Duser.timezone=UTC")
+        .config("spark.driver.extraJavaOptions", f"-Duser.timezone=UTC -Dlog4j2.configurationFile=file:{_spark_log_config()}")
     )
     try:
         session = builder.getOrCreate()
