@@ -402,6 +402,12 @@ def test_unreadable_times_missing_files_and_unknown_kinds_are_errors(tmp_path):
         compute_observed(map_, [str(tmp_path / "absent.csv")])
     with pytest.raises(SourceError, match="no files match"):
         compute_observed(map_, [str(tmp_path / "*.parquet")])
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(SourceError, match="empty.csv: the file is empty"):
+        compute_observed(map_, [str(tmp_path / "empty.csv")])
+    (tmp_path / "semicolons.csv").write_text("user_id;timestamp;event;page\nu1;2026-01-01;home_view;/\n")
+    with pytest.raises(SourceError, match="the columns of a CSV log are separated by commas"):
+        compute_observed(map_, [str(tmp_path / "semicolons.csv")])
     (tmp_path / "log.json").write_text("{}")
     with pytest.raises(SourceError, match=r"not an event log this reads \(.csv, .csv.gz, .parquet\)"):
         compute_observed(map_, [str(tmp_path / "log.json")])

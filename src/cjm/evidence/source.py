@@ -105,6 +105,10 @@ def _open(backend: Any, item: InputFile) -> ir.Table:
 
 def _check_columns(table: ir.Table, item: InputFile, columns: ResolvedColumns) -> None:
     have = list(table.columns)
+    if item.kind == "csv" and item.path.stat().st_size == 0:
+        raise SourceError(f"{item.given}: the file is empty (a CSV log starts with a header line)")
+    if item.kind == "csv" and len(have) == 1 and any(separator in have[0] for separator in ";\t|"):
+        raise SourceError(f"{item.given}: one column '{have[0]}': the columns of a CSV log are separated by commas")
     for name in columns.used():
         if name not in have:
             close = difflib.get_close_matches(name, have, n=1, cutoff=0.6)
