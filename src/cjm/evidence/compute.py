@@ -1,7 +1,9 @@
 """``compute_observed``: a map's rules applied to event logs -> the observed journey.
 
-The same Ibis expressions (``pipeline``) run on DuckDB or Spark. The matched events and the
-steps are cached in the engine once; every count is then one small query over them.
+The same Ibis expressions (``pipeline``) run on DuckDB or Spark. The matched events, the steps
+and the journeys are each computed once into an engine-side table; every part of the file is
+then one small query over them. Shares, means and the order of the output are settled here, in
+exact integer arithmetic, so every engine gives the same bytes.
 """
 
 from __future__ import annotations
@@ -95,44 +97,50 @@ def compute_observed(journey_map: JourneyMap, inputs: list[str], *, engine: str 
     if since_us is not None and until_us is not None and since_us >= until_us:
         raise EvidenceError("--since must be before --until")
     files = expand_inputs(inputs)
-    if not files:
-        raise SourceError("no input files")
     digests = [file_digest(item.path) for item in files]
     columns = resolve_columns(journey_map.analytics)
 
     backend = engines.connect(engine)
-    events = assign_touchpoints(read_events(backend, files, columns), list(plan.touchpoints))
+    events = _in_window(assign_touchpoints(read_events(backend, files, columns), list(plan.touchpoints)), since_us, until_us)
+    with ExitStack() as stack:  # engine-side tables, dropped when done
+
+        def cache(expr: Any) -> Any:
+            return stack.enter_context(engines.cached(backend, expr))
+
+        events = cache(events)
+        [total] = _rows(pipeline.totals(events))
+        if total["untimed"]:
+            raise _untimed_error(total["untimed"], backend, files, columns)
+        parts = _assemble(journey_map, plan, total, events, cache(pipeline.steps(events, plan)), cache)
+    provenance = Provenance(
+        cjm=__version__, engine=engine, engine_version=engines.engine_version(backend),
+        inputs=[Input(path=item.given, sha256=sha, bytes=size) for item, (sha, size) in zip(files, digests)],
+        since=iso_time(since_us), until=iso_time(until_us),
+        first_event=iso_time(total["first_us"]), last_event=iso_time(total["last_us"]),
+        grain=plan.grain, session_gap_minutes=journey_map.analytics.session_gap_minutes if plan.cuts_sessions else None,
+        min_users=plan.min_users, rules_sha256=rules_fingerprint(journey_map), order=plan.order_text,
+    )
+    return Observed(map=journey_map.id, provenance=provenance, **parts)
+
+
+def _in_window(events: Any, since_us: int | None, until_us: int | None) -> Any:
+    """Events in [since, until); events without a time stay, to be reported."""
     bounds = []
     if since_us is not None:
         bounds.append(events.ts_us >= since_us)
     if until_us is not None:
         bounds.append(events.ts_us < until_us)
-    if bounds:  # events without a time stay, to be reported below
-        events = events.filter(events.ts_us.isnull() | (bounds[0] & bounds[-1]))
-    with ExitStack() as cached:  # engine-side tables, dropped when done
-        events = cached.enter_context(engines.cached(backend, events))
-        [total] = _rows(pipeline.totals(events))
-        if total["untimed"]:
-            _report_untimed(total["untimed"], backend, files, columns)
-        step_rows = cached.enter_context(engines.cached(backend, pipeline.steps(events, plan)))
-        observed = _assemble(journey_map, plan, total, events, step_rows, lambda expr: cached.enter_context(engines.cached(backend, expr)))
-    provenance = Provenance(
-        cjm=__version__, engine=engine, engine_version=engines.engine_version(backend),
-        inputs=[Input(path=item.given, sha256=sha, bytes=size) for item, (sha, size) in zip(files, digests)],
-        since=iso_time(since_us), until=iso_time(until_us),
-        first_event=observed.pop("first_event"), last_event=observed.pop("last_event"),
-        grain=plan.grain, session_gap_minutes=journey_map.analytics.session_gap_minutes if plan.cuts_sessions else None,
-        min_users=plan.min_users, rules_sha256=rules_fingerprint(journey_map), order=plan.order_text,
-    )
-    return Observed(map=journey_map.id, provenance=provenance, **observed)
+    if not bounds:
+        return events
+    return events.filter(events.ts_us.isnull() | (bounds[0] & bounds[-1]))
 
 
-def _report_untimed(count: int, backend: Any, files: list[InputFile], columns: Any) -> None:
+def _untimed_error(count: int, backend: Any, files: list[InputFile], columns: Any) -> SourceError:
     sample = raw_time_sample(backend, files, columns)
     where, value = sample if sample else (files[0].given, None)
     shown = "an empty value" if value in (None, "") else f"'{value}'"
-    raise SourceError(f"{where}: {count} event(s) have a time in '{columns.ts}' that cannot be read, "
-                      f"e.g. {shown} (ISO 8601 text, or a number of seconds, ms or us since 1970)")
+    return SourceError(f"{where}: {count} event(s) have a time in '{columns.ts}' that cannot be read, "
+                       f"e.g. {shown} (ISO 8601 text, or a number of seconds, ms or us since 1970)")
 
 
 def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any], events: Any, step_rows: Any,
@@ -148,12 +156,8 @@ def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any
     all_unmatched = pipeline.unmatched(events)
     unmatched = [UnmatchedEvent(event=row["event"], events=row["events"], users=row["users"])
                  for row in _rows(pipeline.top_unmatched(all_unmatched, plan))]
-    [[hidden_variants], [hidden_unmatched]] = [
-        [row["suppressed"] for row in _rows(pipeline.suppressed(table, plan))] for table in (all_variants, all_unmatched)]
     unmatched_events = total["events"] - total["matched"]
     return {
-        "first_event": iso_time(total["first_us"]),
-        "last_event": iso_time(total["last_us"]),
         "totals": Totals(events=total["events"], matched_events=total["matched"], unmatched_events=unmatched_events,
                          unmatched_share=_share(unmatched_events, total["events"]), users=total["users"],
                          journeys=journeys),
@@ -163,8 +167,14 @@ def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any
         "variants": variants,
         "unmatched": unmatched,
         "overlaps": overlaps,
-        "suppressed": Suppressed(edges=suppressed_edges, variants=hidden_variants, unmatched=hidden_unmatched),
+        "suppressed": Suppressed(edges=suppressed_edges, variants=_suppressed(all_variants, plan),
+                                 unmatched=_suppressed(all_unmatched, plan)),
     }
+
+
+def _suppressed(table: Any, plan: pipeline.Plan) -> int:
+    [row] = _rows(pipeline.suppressed(table, plan))
+    return row["suppressed"]
 
 
 def _touchpoints(plan: pipeline.Plan, events: Any, reached: dict[str, Any]) -> tuple[list[TouchpointCounts], list[Overlap]]:

@@ -56,6 +56,8 @@ def _kind(name: str) -> str | None:
 
 def expand_inputs(patterns: list[str]) -> list[InputFile]:
     """Files and globs (``**`` recurses) -> the files, in the order given, globs sorted, each once."""
+    if not patterns:
+        raise SourceError("no event log given")
     found: dict[Path, InputFile] = {}
     for pattern in patterns:
         if any(char in pattern for char in GLOB_CHARS):
