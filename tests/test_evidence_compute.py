@@ -364,7 +364,8 @@ def test_csv_gz_parquet_and_globs_give_the_same_journey_and_output_is_determinis
         return document
 
     reference = compute_observed(map_, [plain])
-    for inputs in ([gzipped], [str(parquet)], [str(tmp_path / "parts" / "*.csv")], [str(tmp_path / "**" / "b.csv"), str(tmp_path / "parts" / "a.csv")]):
+    for inputs in ([gzipped], [str(parquet)], [str(tmp_path / "parts" / "*.csv")], [str(tmp_path / "parts")],
+                   [str(tmp_path / "**" / "b.csv"), str(tmp_path / "parts" / "a.csv")]):
         assert body(compute_observed(map_, inputs)) == body(reference), inputs
     globbed = compute_observed(map_, [str(tmp_path / "parts" / "*.csv"), str(tmp_path / "parts" / "a.csv")])
     assert [i.path for i in globbed.provenance.inputs] == [str(tmp_path / "parts" / "a.csv"), str(tmp_path / "parts" / "b.csv")]
@@ -402,6 +403,9 @@ def test_unreadable_times_missing_files_and_unknown_kinds_are_errors(tmp_path):
         compute_observed(map_, [str(tmp_path / "absent.csv")])
     with pytest.raises(SourceError, match="no files match"):
         compute_observed(map_, [str(tmp_path / "*.parquet")])
+    (tmp_path / "nothing").mkdir()
+    with pytest.raises(SourceError, match="a folder without .csv, .csv.gz or .parquet files"):
+        compute_observed(map_, [str(tmp_path / "nothing")])
     (tmp_path / "empty.csv").write_text("")
     with pytest.raises(SourceError, match="empty.csv: the file is empty"):
         compute_observed(map_, [str(tmp_path / "empty.csv")])

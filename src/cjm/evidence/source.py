@@ -5,9 +5,10 @@ microseconds since 1970, UTC), ``event`` (text), ``seq`` (a number, when the log
 ``p_<column>`` (text) for every property column. CSV files are read as text throughout, so a
 property holds what the file says (``007`` stays ``007``) on every engine.
 
-Time is parsed here, with integer arithmetic on the text, rather than by an engine's own
-timestamp functions: DuckDB, Spark and the warehouses disagree on microseconds and zones, and
-this way every engine gets the same instants.
+Time written as text is parsed here, with integer arithmetic, rather than by an engine's own
+timestamp functions: DuckDB, Spark and the warehouses disagree on formats, microseconds and
+zones, and this way every engine gets the same instants. Typed timestamps (Parquet) are counted
+by the engine, which all do alike.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def _kind(name: str) -> str | None:
 
 
 def expand_inputs(patterns: list[str]) -> list[InputFile]:
-    """Files and globs (``**`` recurses) -> the files, in the order given, globs sorted, each once."""
+    """Files, folders (every log file inside, at any depth) and globs (``**`` recurses) -> the
+    files, in the order given, folders and globs sorted, each once."""
     if not patterns:
         raise SourceError("no event log given")
     found: dict[Path, InputFile] = {}
@@ -65,6 +67,10 @@ def expand_inputs(patterns: list[str]) -> list[InputFile]:
             names = [name for name in names if Path(name).is_file()]
             if not names:
                 raise SourceError(f"{pattern}: no files match")
+        elif Path(pattern).is_dir():
+            names = sorted(str(path) for path in Path(pattern).rglob("*") if path.is_file() and _kind(path.name))
+            if not names:
+                raise SourceError(f"{pattern}: a folder without .csv, .csv.gz or .parquet files")
         else:
             if not Path(pattern).is_file():
                 raise SourceError(f"{pattern}: no such file" if not Path(pattern).exists() else f"{pattern}: not a file")
