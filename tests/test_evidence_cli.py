@@ -155,14 +155,16 @@ def _statement(sql: str, what: str) -> str:
     return next(part for part in sql.split(";\n") if f"\n-- {what}" in "\n" + part)
 
 
-def test_duckdb_sql_run_on_duckdb_gives_the_computed_edges(runner, shop):
-    sql = runner.invoke(app, ["evidence", "sql", "shop.cjm.yaml", "-d", "duckdb", "-t", "events", "-o", "shop.sql"])
+@pytest.mark.parametrize("ts_type, ts_column", [("timestamp", "CAST(timestamp AS TIMESTAMPTZ)"), ("text", "timestamp")])
+def test_duckdb_sql_run_on_duckdb_gives_the_computed_edges(runner, shop, ts_type, ts_column):
+    sql = runner.invoke(app, ["evidence", "sql", "shop.cjm.yaml", "-d", "duckdb", "-t", "events", "--ts-type", ts_type,
+                              "-o", "shop.sql"])
     assert sql.exit_code == 0 and sql.stdout == ""
     computed = runner.invoke(app, ["evidence", "compute", "shop.cjm.yaml", "-e", "events.csv", "-o", "-"])
     expected = {(e["source"], e["target"]): (e["count"], e["users"], e["share"], e["median_us"])
                 for e in json.loads(computed.stdout)["edges"]}
     connection = duckdb.connect()
-    connection.execute("CREATE TABLE events AS SELECT user_id, CAST(timestamp AS TIMESTAMPTZ) AS timestamp, event, page "
+    connection.execute(f"CREATE TABLE events AS SELECT user_id, {ts_column} AS timestamp, event, page "
                        "FROM read_csv('events.csv', all_varchar = true)")
     text = (shop / "shop.sql").read_text()
     rows = connection.execute(_statement(text, "edges")).fetchall()

@@ -40,7 +40,7 @@ class TsType(str, Enum):
 def compute(
     map_file: Path = typer.Argument(..., metavar="MAP", help="A map with an `analytics` block and touchpoint `events` rules."),
     events: list[str] = typer.Option(..., "--events", "-e", metavar="FILE_OR_GLOB", help="Event logs: .csv, .csv.gz or .parquet files, folders of them, or globs (quote them; ** recurses). Repeat for several."),
-    engine: Engine = typer.Option(Engine.duckdb, "--engine", help="duckdb (embedded, the default) or spark (local mode; `cjm[spark]` and Java 17)."),
+    engine: Engine = typer.Option(Engine.duckdb, "--engine", help="duckdb (embedded, the default) or spark (local mode; needs the spark extra and Java 17)."),
     grain: Optional[Grain] = typer.Option(None, "--grain", help="One journey per user or per session; default: the map's `analytics.grain`."),
     since: Optional[str] = typer.Option(None, "--since", metavar="ISO", help="Leave out events before this time (inclusive bound; no zone means UTC)."),
     until: Optional[str] = typer.Option(None, "--until", metavar="ISO", help="Leave out events at or after this time."),
