@@ -1,0 +1,48 @@
+"""``cjm evidence compute`` on generated event logs (benchmarks/generate_events.py), whole process:
+1M and 10M events on DuckDB (Parquet, and 1M as gzipped CSV), 1M on Spark in local mode.
+
+The aims: 1M events under 5 s and 10M under 30 s (and 3 GB, read from the table's peak memory).
+The logs are written once into the scratch folder, untimed; the Spark case starts its JVM in
+every run, as a user's command does. The JVM is not a process that ``cjm`` waits for, so its CPU
+time and memory are not in the Spark row's figures (only the Python driver's are).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import subprocess
+import sys
+
+from bench import ProcessCase, cjm
+from generate_events import MAP_PATH
+
+AIM_MS = {1_000_000: 5_000, 10_000_000: 30_000}
+
+
+def _log(events: int, name: str):
+    def setup(scratch: Path) -> Path:
+        path = scratch / name
+        if not path.exists():  # in a process of its own: on Linux a child's peak memory starts at its parent's
+            subprocess.run([sys.executable, str(Path(__file__).with_name("generate_events.py")), str(events), str(path)],
+                           check=True)
+        return path
+    return setup
+
+
+def _compute(events_file: str, *engine: str):
+    return lambda scratch: cjm("evidence", "compute", str(MAP_PATH), "--events", events_file, *engine,
+                               "-o", "generated.observed.json")
+
+
+def _case(label: str, events: int, file_name: str, *engine: str, aim: bool = True) -> ProcessCase:
+    return ProcessCase(f"evidence compute {label}", _compute(file_name, *engine), setup=_log(events, file_name),
+                       aim_ms=AIM_MS[events] if aim else None)
+
+
+CASES = [
+    _case("1M events, DuckDB, Parquet", 1_000_000, "events-1m.parquet"),
+    _case("1M events, DuckDB, CSV.gz", 1_000_000, "events-1m.csv.gz"),
+    _case("10M events, DuckDB, Parquet", 10_000_000, "events-10m.parquet"),
+    _case("1M events, Spark local[2], Parquet", 1_000_000, "events-1m.parquet", "--engine", "spark", aim=False),
+]
