@@ -98,9 +98,10 @@ def reference(path: Path, grain: str = "session", ties: str = "event name", sinc
             key = row["session_id"] if grain == "session" else row["user_id"]
             journeys[key].append((micros(row["timestamp"]), row["event"], MAP_ORDER.index(tp), tp, row["user_id"]))
     for events in journeys.values():
-        events.sort(reverse=False)
         if ties == "reversed":  # the wrong rule, to show that ties change the counts
             events.sort(key=lambda e: (e[0], [-ord(c) for c in e[1]]))
+        else:  # time, event name, touchpoint map order
+            events.sort()
         user = events[0][4]
         steps: list[list] = []  # touchpoint, first time, last time
         for ts, _, _, tp, _ in events:
