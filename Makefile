@@ -12,7 +12,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	touch $(STAMP)
 
 graphviz:
@@ -27,8 +27,21 @@ graphviz:
 
 setup: $(STAMP) graphviz
 
+DEMO := build/demo
+
+# cjm on examples/: validate, lint, draw every map, the catalog; then the ecom shop's map against
+# a real public event log (fetched once into ~/.cache/cjm/datasets, never committed)
 demo: setup
 	$(BIN)/cjm validate examples
+	$(BIN)/cjm lint examples --format concise --exit-zero
+	$(BIN)/cjm render examples --view diagram --view curve --view map -o $(DEMO)/maps/
+	$(BIN)/cjm site examples -o $(DEMO)/site
+	@if $(BIN)/python tests/evidence_data.py build/data; then \
+	  $(BIN)/cjm evidence compute examples/ecom-shop.cjm.yaml --events build/data/ecom.csv.gz -o $(DEMO)/ecom-shop.observed.json && \
+	  $(BIN)/cjm lint examples/ecom-shop.cjm.yaml --observed $(DEMO)/ecom-shop.observed.json --format concise --exit-zero && \
+	  $(BIN)/cjm render examples/ecom-shop.cjm.yaml --observed $(DEMO)/ecom-shop.observed.json --view diagram --view map -o $(DEMO)/evidence/; \
+	else echo "the ecom log could not be fetched: the evidence part of the demo is skipped"; fi
+	@echo "demo output: $(DEMO)/ (the catalog: $(DEMO)/site/index.html)"
 
 # the browser tests drive Debian's chromium with Playwright; without it they skip and say why
 chromium:
