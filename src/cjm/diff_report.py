@@ -64,7 +64,13 @@ def _rows(diff: MapDiff) -> list[tuple[str, list[str], list[list[str]]]]:
     return sections
 
 
-def render_text(diffs: list[MapDiff], *, color: bool = False) -> str:
+Section = tuple[str, list[str], list[list[str]]]  # title, header, rows
+
+
+def tables_text(blocks: list[tuple[str, list[str], list[Section], str | None]], footer: str | None = None, *,
+                color: bool = False) -> str:
+    """Text tables for people: per block a bold heading, its notes, its tables and a bold closing
+    line (each optional), a blank line; then a bold footer. Shared by the map and observed diffs."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
@@ -72,18 +78,28 @@ def render_text(diffs: list[MapDiff], *, color: bool = False) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=160,
                       highlight=False, emoji=False, markup=False)
-    for diff in diffs:
-        console.print(Text(f"{diff.file}: {diff.status}", style="bold"))
-        for title, header, rows in _rows(diff):
+    for heading, notes, sections, closing in blocks:
+        console.print(Text(heading, style="bold"))
+        for note in notes:
+            console.print(Text(f"note: {note}"))
+        for title, header, rows in sections:
             table = Table(title=title, title_justify="left", show_edge=False)
             for column in header:
                 table.add_column(column)
             for row in rows:
                 table.add_row(*row)
             console.print(table)
+        if closing:
+            console.print(Text(closing, style="bold"))
         console.print()
-    console.print(Text(summary_line(diffs), style="bold"))
+    if footer:
+        console.print(Text(footer, style="bold"))
     return buffer.getvalue()
+
+
+def render_text(diffs: list[MapDiff], *, color: bool = False) -> str:
+    return tables_text([(f"{diff.file}: {diff.status}", [], _rows(diff), None) for diff in diffs],
+                       summary_line(diffs), color=color)
 
 
 def _stage_chart(diff: MapDiff) -> str | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import json
 
+from cjm.diff_report import tables_text
 from cjm.evidence.diff import ObservedDiff
 from cjm.markdown_text import inline, table_cell
 
@@ -82,27 +82,8 @@ def _rows(diff: ObservedDiff) -> list[tuple[str, list[str], list[list[str]]]]:
 
 
 def render_text(diffs: list[ObservedDiff], *, color: bool = False) -> str:
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
-
-    buffer = io.StringIO()
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=160,
-                      highlight=False, emoji=False, markup=False)
-    for diff in diffs:
-        console.print(Text(f"{diff.file}: {diff.status}", style="bold"))
-        for note in diff.notes:
-            console.print(Text(f"note: {note}"))
-        for title, header, rows in _rows(diff):
-            table = Table(title=title, title_justify="left", show_edge=False)
-            for column in header:
-                table.add_column(column)
-            for row in rows:
-                table.add_row(*row)
-            console.print(table)
-        console.print(Text(summary_line(diff), style="bold"))
-        console.print()
-    return buffer.getvalue()
+    return tables_text([(f"{diff.file}: {diff.status}", diff.notes, _rows(diff), summary_line(diff)) for diff in diffs],
+                       color=color)
 
 
 def render_markdown(diffs: list[ObservedDiff], *, color: bool = False) -> str:
