@@ -518,21 +518,14 @@ def test_the_hang_detector_kills_a_hung_process(workspace, runner):
 BROWSER_INPUTS = [i for i in COMMITTED if i.valid and i.name.endswith(".cjm.yaml")]
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    playwright_api = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
-    executable = shutil.which("chromium") or shutil.which("chromium-browser")
-    if executable is None:
-        pytest.skip("no chromium on this machine (apt-get install chromium)")
-    manager = playwright_api.sync_playwright().start()
-    try:
-        browser = manager.chromium.launch(executable_path=executable, args=["--no-sandbox"])
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        manager.stop()
-        pytest.skip(f"chromium does not start: {exc}")
-    yield browser
-    browser.close()
-    manager.stop()
+# One Playwright per worker at a time: its sync API refuses to start while another runs in the
+# same thread, so the corpus shares the module-scoped browser of the browser tests.
+from test_browser import browser  # noqa: E402,F401
+
+
+@pytest.fixture(scope="module")
+def chromium(browser):  # noqa: F811
+    return browser
 
 
 def open_in_browser(browser, path: Path) -> list[str]:

