@@ -14,6 +14,7 @@ import argparse
 import importlib
 import os
 import platform
+import resource
 import sys
 from pathlib import Path
 
@@ -91,7 +92,11 @@ def main() -> None:
     processes = [c for c in cases if isinstance(c, ProcessCase)]
     if processes:
         print("Whole process (wall time; round-robin over the cases):\n")
-        print(process_table(run_processes(processes, scratch_for, max(args.runs, 5))) + "\n")
+        results = run_processes(processes, scratch_for, max(args.runs, 5))
+        print(process_table(results) + "\n")
+        runner_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+        print(f"(This runner's own peak: {runner_mib} MiB. On Linux a child's peak memory starts at its "
+              "parent's, so no case can read lower than that.)\n")
     stages = [c for c in cases if isinstance(c, StageCase)]
     if stages:
         print(f"In-process steps (best of {args.repeats}, ms):\n")
