@@ -162,7 +162,8 @@ class Linter:
 
 
 def reaches(diagnostics: Iterable[Diagnostic], fail_on: Severity) -> bool:
-    return any(d.severity.rank >= fail_on.rank for d in diagnostics)
+    failing = tuple(level for level in Severity if level.rank >= fail_on.rank)  # `in` a tuple: identity first
+    return any(d.severity in failing for d in diagnostics)
 
 
 def _lint_file(planned: tuple[Path, Settings], linter: Linter, limits: Limits,
