@@ -90,11 +90,11 @@ def _pairs_from_rev(rev: str, paths: list[Path]) -> list[tuple[str, LoadedMap | 
 def _observed_diff(paths: list[Path], rev: str | None, fmt: str, share_change: float, color: bool) -> tuple[str, bool, str]:
     from cjm.evidence.diff import ObservedDiff, diff_observed
     from cjm.evidence.diff_report import RENDERERS as OBSERVED_RENDERERS
-    from cjm.evidence.observed import LoadedObserved, parse_observed, problems_text
+    from cjm.evidence.observed import LoadedObserved, parse_observed, problems_text, read_limited
 
     def read(path: Path) -> LoadedObserved:
         try:
-            return parse_observed(path.read_bytes(), display_name(path))
+            return parse_observed(read_limited(path), display_name(path))
         except OSError as exc:
             raise DiffInputError(f"cannot read {display_name(path)}: {exc.strerror or exc}") from None
 

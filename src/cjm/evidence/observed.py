@@ -149,11 +149,14 @@ def problems_text(loaded: list[LoadedObserved]) -> str:
     return "".join(line + "\n" for line in lines) + f"{files}: not a valid observed journey ({len(lines)} problem{'s' if len(lines) != 1 else ''})\n"
 
 
+MAX_BYTES = 64 * 1024 * 1024
+
+
 def parse_observed(raw: bytes, file: str) -> LoadedObserved:
     from cjm.load import Limits, parse_text
     from cjm.schema_errors import schema_diagnostics
 
-    parsed = parse_text(raw, file, Limits(max_bytes=64 * 1024 * 1024, max_nodes=5_000_000))
+    parsed = parse_text(raw, file, Limits(max_bytes=MAX_BYTES, max_nodes=5_000_000))
     loaded = LoadedObserved(file, parsed.source, diagnostics=list(parsed.diagnostics))
     if parsed.data is None or not parsed.ok:
         return loaded
@@ -166,7 +169,28 @@ def parse_observed(raw: bytes, file: str) -> LoadedObserved:
 
 def read_observed(path: FilePath, file: str | None = None) -> LoadedObserved:
     """Read an observed file; an unreadable one gives an ``OSError`` for the caller to report (exit 2)."""
-    return parse_observed(path.read_bytes(), file or str(path))
+    return parse_observed(read_limited(path), file or str(path))
+
+
+def read_limited(path: FilePath) -> bytes:
+    """The file's bytes, at most one past the loader's limit (enough to report it as too big).
+
+    Only a regular file is read: a FIFO would block forever and ``/dev/zero`` never ends. It is
+    opened without blocking and checked on the open descriptor, so it cannot be swapped between.
+    """
+    import errno
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder, not a file", str(path))
+        raise OSError(errno.EINVAL, "not a regular file (a pipe, socket or device)", str(path))
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(MAX_BYTES + 1)
 
 
 def dump_observed(observed: Observed) -> str:
