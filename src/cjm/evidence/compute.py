@@ -17,7 +17,7 @@ from cjm.evidence import engines, pipeline
 from cjm.evidence.fingerprint import rules_fingerprint
 from cjm.evidence.matching import assign_touchpoints, rule_touchpoints
 from cjm.evidence.observed import (Edge, Input, Observed, Overlap, Provenance, StageCounts, Suppressed, Totals,
-                                   TouchpointCounts, UnmatchedEvent, Variant)
+                                   TouchpointCounts, UnmatchedEvent, Variant, readable_text)
 from cjm.evidence.presets import resolve_columns
 from cjm.evidence.source import (InputFile, SourceError, expand_inputs, file_digest, raw_time_sample,
                                  read_events)
@@ -114,7 +114,7 @@ def compute_observed(journey_map: JourneyMap, inputs: list[str], *, engine: str 
         parts = _assemble(journey_map, plan, total, events, cache(pipeline.steps(events, plan)), cache)
     provenance = Provenance(
         cjm=__version__, engine=engine, engine_version=engines.engine_version(backend),
-        inputs=[Input(path=item.given, sha256=sha, bytes=size) for item, (sha, size) in zip(files, digests)],
+        inputs=[Input(path=readable_text(item.given), sha256=sha, bytes=size) for item, (sha, size) in zip(files, digests)],
         since=iso_time(since_us), until=iso_time(until_us),
         first_event=iso_time(total["first_us"]), last_event=iso_time(total["last_us"]),
         grain=plan.grain, session_gap_minutes=journey_map.analytics.session_gap_minutes if plan.cuts_sessions else None,
@@ -154,7 +154,7 @@ def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any
                         share=_share(row["journeys"], journeys))
                 for row in _rows(pipeline.top_variants(all_variants, plan))]
     all_unmatched = pipeline.unmatched(events)
-    unmatched = [UnmatchedEvent(event=row["event"], events=row["events"], users=row["users"])
+    unmatched = [UnmatchedEvent(event=readable_text(row["event"]), events=row["events"], users=row["users"])
                  for row in _rows(pipeline.top_unmatched(all_unmatched, plan))]
     unmatched_events = total["events"] - total["matched"]
     return {

@@ -9,6 +9,7 @@ names seen by fewer than ``provenance.min_users`` users are left out (``suppress
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
 from typing import Annotated
@@ -18,6 +19,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cjm.diagnostics import Diagnostic, Severity, SourceMap
 
 OBSERVED_VERSION = 1
+# Characters the loader refuses in a file (C0 and C1 controls but tab and line ends, DEL,
+# surrogates, U+FFFE, U+FFFF) or reads as a line break inside a string (NEL, U+2028, U+2029).
+UNREADABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 
 Count = Annotated[int, Field(ge=0)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
@@ -191,6 +195,12 @@ def read_limited(path: FilePath) -> bytes:
         raise OSError(errno.EINVAL, "not a regular file (a pipe, socket or device)", str(path))
     with os.fdopen(fd, "rb") as handle:
         return handle.read(MAX_BYTES + 1)
+
+
+def readable_text(text: str) -> str:
+    """Text from a log (an event name, a file name) as an observed file can hold it and give back:
+    the characters in ``UNREADABLE_TEXT`` become U+FFFD."""
+    return UNREADABLE_TEXT.sub("\ufffd", text)
 
 
 def dump_observed(observed: Observed) -> str:
