@@ -37,6 +37,10 @@ INTEGER = r"^-?[0-9]{1,18}$"
 DECIMAL = r"^-?[0-9]{0,18}[.][0-9]+$"
 PROPERTY_PREFIX = "p_"
 UNIT_MICROS = {"s": 1_000_000, "ms": 1_000, "us": 1}
+# The instants ISO 8601 can write (years 1 to 9999, UTC), as microseconds since 1970. A time
+# outside is taken as unreadable, never multiplied past 64 bits or printed as a wrong date.
+FIRST_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
+LAST_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 
 
 class SourceError(Exception):
@@ -139,19 +143,27 @@ def _days_from_civil(year: ir.IntegerValue, month: ir.IntegerValue, day: ir.Inte
 
 
 def _scaled(number: ir.NumericValue, unit: str) -> ir.IntegerValue:
-    """A number of ``unit`` since 1970 -> microseconds; ``auto`` tells seconds, ms and us apart by size."""
+    """A number of ``unit`` since 1970 -> microseconds; ``auto`` tells seconds, ms and us apart by size.
+    Null for a number past the calendar (or NaN): it is never multiplied out of 64 bits."""
     if number.type().is_integer():
         scale = lambda factor: number * factor  # noqa: E731 - exact for integers
     else:
         scale = lambda factor: (number * factor + 0.5).floor()  # noqa: E731 - nearest microsecond
-    if unit != "auto":
-        return scale(UNIT_MICROS[unit]).cast("int64")
     size = number.abs()
+    if unit != "auto":
+        factor = UNIT_MICROS[unit]
+        return ibis.cases((size <= LAST_US // factor, scale(factor)), else_=ibis.null("int64")).cast("int64")
     return ibis.cases(
         (size < 1e11, scale(1_000_000)),
         (size < 1e14, scale(1_000)),
-        else_=scale(1),
+        (size <= LAST_US, scale(1)),
+        else_=ibis.null("int64"),
     ).cast("int64")
+
+
+def _in_calendar(table: ir.Table) -> ir.Table:
+    """``_us`` -> ``ts_us``, null outside years 1 to 9999 (its own stage: ``_us`` is computed once)."""
+    return table.mutate(ts_us=table._us.between(FIRST_US, LAST_US).ifelse(table._us, ibis.null("int64"))).drop("_us")
 
 
 def with_ts_micros(table: ir.Table, column: str, unit: str, utc_session: bool = False) -> ir.Table:
@@ -166,11 +178,11 @@ def with_ts_micros(table: ir.Table, column: str, unit: str, utc_session: bool = 
     """
     raw = table[column]
     if raw.type().is_numeric():
-        return table.mutate(ts_us=_scaled(raw, unit))
+        return _in_calendar(table.mutate(_us=_scaled(raw, unit)))
     if raw.type().is_timestamp() or raw.type().is_date():  # typed (Parquet): the engine counts
         moment = raw.cast("timestamp") if raw.type().is_date() or utc_session else raw
         epoch = ibis.timestamp("1970-01-01 00:00:00", timezone=moment.type().timezone)
-        return table.mutate(ts_us=moment.delta(epoch, unit="microsecond").cast("int64"))
+        return _in_calendar(table.mutate(_us=moment.delta(epoch, unit="microsecond").cast("int64")))
     text = raw.cast("string")
     t = table.mutate(_t=(text.startswith(" ") | text.endswith(" ")).ifelse(text.strip(), text))
     t = t.mutate(_kind=ibis.cases((t._t.re_search(ISO_TIME), 1), (t._t.re_search(INTEGER), 2),
@@ -209,7 +221,7 @@ def with_ts_micros(table: ir.Table, column: str, unit: str, utc_session: bool = 
         (t._kind == 3, _scaled(t._t.try_cast("float64"), unit)),
         else_=ibis.null("int64"),
     )
-    t = t.mutate(ts_us=ts_us.cast("int64"))
+    t = _in_calendar(t.mutate(_us=ts_us.cast("int64")))
     return t.drop("_t", "_kind", "_len", "_year", "_month", "_day", "_hour", "_minute", "_second", "_rest",
                   "_rest_len", "_sign_at", "_zone_at", "_fraction", "_zone", "_micros", "_offset")
 
