@@ -105,8 +105,9 @@ def _fail(message: str) -> NoReturn:
 
 
 def _first_line(error: BaseException) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    from cjm.evidence.source import first_line  # loaded by then: the engine ran
+
+    return first_line(error)
 
 
 def _read_valid_map(path: Path):

@@ -20,7 +20,7 @@ from cjm.evidence.observed import (Edge, Input, Observed, Overlap, Provenance, S
                                    TouchpointCounts, UnmatchedEvent, Variant, readable_text)
 from cjm.evidence.presets import resolve_columns
 from cjm.evidence.source import (InputFile, SourceError, expand_inputs, file_digest, raw_time_sample,
-                                 read_events)
+                                 read_events, shown)
 from cjm.model import JourneyMap
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -138,9 +138,9 @@ def _in_window(events: Any, since_us: int | None, until_us: int | None) -> Any:
 def _untimed_error(count: int, backend: Any, files: list[InputFile], columns: Any) -> SourceError:
     sample = raw_time_sample(backend, files, columns)
     where, value = sample if sample else (files[0].given, None)
-    shown = "an empty value" if value in (None, "") else f"'{value}'"
+    example = "an empty value" if value in (None, "") else shown(value)
     return SourceError(f"{where}: {count} event(s) have a time in '{columns.ts}' that cannot be read, "
-                       f"e.g. {shown} (ISO 8601 text, or a number of seconds, ms or us since 1970)")
+                       f"e.g. {example} (ISO 8601 text, or a number of seconds, ms or us since 1970)")
 
 
 def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any], events: Any, step_rows: Any,

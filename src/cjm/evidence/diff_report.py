@@ -81,9 +81,19 @@ def _rows(diff: ObservedDiff) -> list[tuple[str, list[str], list[list[str]]]]:
     return sections
 
 
+def _one_line(text: str) -> str:
+    """Ids and times from a hand-edited file as they show in a terminal: a line break there could
+    start a line of its own (a CI workflow command), an escape sequence act on the terminal."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
 def render_text(diffs: list[ObservedDiff], *, color: bool = False) -> str:
-    return tables_text([(f"{diff.file}: {diff.status}", diff.notes, _rows(diff), summary_line(diff)) for diff in diffs],
-                       color=color)
+    blocks = []
+    for diff in diffs:
+        sections = [(title, header, [[_one_line(cell) for cell in row] for row in rows]) for title, header, rows in _rows(diff)]
+        blocks.append((_one_line(f"{diff.file}: {diff.status}"), [_one_line(note) for note in diff.notes], sections,
+                       summary_line(diff)))
+    return tables_text(blocks, color=color)
 
 
 def render_markdown(diffs: list[ObservedDiff], *, color: bool = False) -> str:

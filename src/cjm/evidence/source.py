@@ -47,6 +47,29 @@ class SourceError(Exception):
     """An input that cannot be read as an event log; the message names the file."""
 
 
+def printable(text: object, limit: int = 200) -> str:
+    """Text from a log or an engine as one short line for a message: what a terminal would act on
+    (escape sequences, line breaks) becomes '?', and it is cut at ``limit`` characters."""
+    flat = "".join(c if c.isprintable() else "?" for c in str(text)[: limit + 1])
+    return flat[:limit] + ("\u2026" if len(flat) > limit else "")
+
+
+def shown(text: object, limit: int = 60) -> str:
+    """``printable``, quoted: a value or a column name from the log."""
+    return f"'{printable(text, limit)}'"
+
+
+def first_line(error: BaseException) -> str:
+    """An engine's error as one short line (engines add lines of context and quote the data)."""
+    text = str(error).strip()
+    return printable(text.splitlines()[0], 300) if text else type(error).__name__
+
+
+def _columns_text(have: list[str], most: int = 30) -> str:
+    listed = ", ".join(printable(name, 60) for name in have[:most])
+    return listed + (f", \u2026 ({len(have):,} columns)" if len(have) > most else "")
+
+
 @dataclass(frozen=True)
 class InputFile:
     given: str  # as named on the command line (or found by its glob)
@@ -111,8 +134,7 @@ def _open(backend: Any, item: InputFile) -> ir.Table:
             return backend.read_csv(name, header=True, inferSchema=False, quote='"', escape='"', multiLine=True)
         return backend.read_csv(name, all_varchar=True, header=True, delim=",", quote='"', escape='"')
     except Exception as error:  # engines raise their own kinds for unreadable files
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise SourceError(f"{item.given}: cannot be read as {item.kind.upper()}: {first}") from None
+        raise SourceError(f"{item.given}: cannot be read as {item.kind.upper()}: {first_line(error)}") from None
 
 
 def _check_columns(table: ir.Table, item: InputFile, columns: ResolvedColumns) -> None:
@@ -120,12 +142,12 @@ def _check_columns(table: ir.Table, item: InputFile, columns: ResolvedColumns) -
     if item.kind == "csv" and item.path.stat().st_size == 0:
         raise SourceError(f"{item.given}: the file is empty (a CSV log starts with a header line)")
     if item.kind == "csv" and len(have) == 1 and any(separator in have[0] for separator in ";\t|"):
-        raise SourceError(f"{item.given}: one column '{have[0]}': the columns of a CSV log are separated by commas")
+        raise SourceError(f"{item.given}: one column {shown(have[0])}: the columns of a CSV log are separated by commas")
     for name in columns.used():
         if name not in have:
             close = difflib.get_close_matches(name, have, n=1, cutoff=0.6)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise SourceError(f"{item.given}: no column '{name}'{hint} (the file has: {', '.join(have)})")
+            hint = f"; did you mean {shown(close[0])}?" if close else ""
+            raise SourceError(f"{item.given}: no column '{name}'{hint} (the file has: {_columns_text(have)})")
 
 
 def _digits(text: ir.StringValue, start: int, length: int) -> ir.IntegerValue:

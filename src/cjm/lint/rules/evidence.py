@@ -41,6 +41,17 @@ def percent(share: float) -> str:
     return f"{share * 100:.1f}".removesuffix(".0") + "%"
 
 
+def one_line(text: str, limit: int = 60) -> str:
+    """Text from the observed file (an event name from the log) for a message: one printable line,
+    capped; a log can hold a megabyte in one name, or a line break and then a CI workflow command."""
+    flat = "".join(c if c.isprintable() else "?" for c in text[: limit + 1])
+    return flat[:limit] + ("\u2026" if len(flat) > limit else "")
+
+
+def quoted(text: str, limit: int = 60) -> str:
+    return f"'{one_line(text, limit)}'"
+
+
 def declares(journey: Journey, source: str, target: str) -> bool:
     """The map leads from ``source`` to ``target``: directly, or only through touchpoints without
     ``events`` rules (a call, a visit to the store), where customers cannot be seen."""
@@ -393,7 +404,7 @@ class UnmappedEvents(EvidenceRule):
         totals = observed.totals
         if totals.unmatched_share <= self.config["max_share"]:
             return
-        common = ", ".join(f"'{u.event}' ({u.events:,})" for u in observed.unmatched[:3])
+        common = ", ".join(f"{quoted(u.event)} ({u.events:,})" for u in observed.unmatched[:3])
         yield Finding(
             ("analytics",),
             f"{percent(totals.unmatched_share)} of the events in the log match no touchpoint's rules "
@@ -626,7 +637,7 @@ class StaleEvidence(EvidenceRule):
         if then != now:
             yield Finding(
                 ("analytics",),
-                f"the observed file was computed from other event rules (rules_sha256 {then[:12]}…, the map's now {now[:12]}…): "
+                f"the observed file was computed from other event rules (rules_sha256 {one_line(then, 12)}, the map's now {now[:12]}…): "
                 f"its figures may describe other touchpoints than the map shows",
                 hint="recompute it: `cjm evidence compute MAP --events ...`",
             )
