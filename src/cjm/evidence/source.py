@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import glob
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,7 @@ def expand_inputs(patterns: list[str]) -> list[InputFile]:
         raise SourceError("no event log given")
     found: dict[Path, InputFile] = {}
     for pattern in patterns:
-        if any(char in pattern for char in GLOB_CHARS):
+        if any(char in pattern for char in GLOB_CHARS) and not os.path.lexists(pattern):  # `events[1].csv` is a file
             names = sorted(glob.glob(pattern, recursive=True))
             names = [name for name in names if Path(name).is_file()]
             if not names:
