@@ -50,6 +50,7 @@ def compute(
     from cjm.io import write_output
 
     journey_map = _read_valid_map(map_file)
+    _refuse_overwriting(output, [str(map_file)], "the map")
     compute_observed, dump_observed, errors = _evidence_modules()
     try:
         observed = compute_observed(journey_map, events, engine=engine.value, grain=grain.value if grain else None,
@@ -59,6 +60,7 @@ def compute(
     except Exception as error:  # the engine stopped on something in the data it reads
         _fail(f"{engine.value} could not compute the evidence: {_first_line(error)}")
     target = output if output is not None else str(_default_output(map_file))
+    _refuse_overwriting(target, [item.path for item in observed.provenance.inputs], "an event log it reads")
     try:
         write_output(target, dump_observed(observed))
     except OSError as error:
@@ -83,6 +85,7 @@ def sql(
     from cjm.io import write_output
 
     journey_map = _read_valid_map(map_file)
+    _refuse_overwriting(output, [str(map_file)], "the map")
     try:
         from cjm.evidence.compute import EvidenceError
         from cjm.evidence.sql import evidence_sql
@@ -102,6 +105,21 @@ def _fail(message: str) -> NoReturn:
     from cjm.commands.common import fail_usage
 
     fail_usage(message)
+
+
+def _refuse_overwriting(output: str | None, inputs: list[str], what: str) -> None:
+    """Exit 2 when ``-o`` names an input (through a link too): writing would replace it."""
+    import os
+
+    if output in (None, "-"):
+        return
+    for given in inputs:
+        try:
+            same = os.path.samefile(output, given)
+        except OSError:  # one of them does not exist (yet)
+            same = False
+        if same:
+            _fail(f"-o {output} is {what} ({given}); refusing to overwrite it")
 
 
 def _first_line(error: BaseException) -> str:
