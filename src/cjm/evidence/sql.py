@@ -52,6 +52,8 @@ def _schema(columns: ResolvedColumns, ts_type: str | None) -> dict[str, str]:
 
 
 def _table(name: str, schema: dict[str, str]) -> ir.Table:
+    if not name.isprintable():  # a line break would end the SQL comment that names the table
+        raise EvidenceError(f"table {name!r} holds a line break or another control character")
     parts = name.split(".")
     if len(parts) > 3 or not all(parts):
         raise EvidenceError(f"table '{name}' is not NAME, DATASET.NAME or CATALOG.DATASET.NAME")
