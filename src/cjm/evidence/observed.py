@@ -161,7 +161,7 @@ def parse_observed(raw: bytes, file: str) -> LoadedObserved:
     from cjm.schema_errors import schema_diagnostics
 
     parsed = parse_text(raw, file, Limits(max_bytes=MAX_BYTES, max_nodes=5_000_000))
-    loaded = LoadedObserved(file, parsed.source, diagnostics=list(parsed.diagnostics))
+    loaded = LoadedObserved(file, parsed.source, diagnostics=[_about_observed(d) for d in parsed.diagnostics])
     if parsed.data is None or not parsed.ok:
         return loaded
     try:
@@ -169,6 +169,20 @@ def parse_observed(raw: bytes, file: str) -> LoadedObserved:
     except ValidationError as exc:
         loaded.diagnostics.extend(schema_diagnostics(exc, parsed.data, parsed.source, file, Observed))
     return loaded
+
+
+# The loader's words about maps that would mislead about an observed file.
+_MAP_WORDS = {
+    "the file holds no map; a map starts with 'cjm: 1'": 'the file holds no observed journey, a JSON object that starts with "cjm_observed"',
+    "the top level of a map must be a mapping (key: value)": "the top level of an observed journey is a JSON object ({...})",
+}
+
+
+def _about_observed(diagnostic: Diagnostic) -> Diagnostic:
+    from dataclasses import replace
+
+    words = _MAP_WORDS.get(diagnostic.message)
+    return replace(diagnostic, message=words) if words else diagnostic
 
 
 def read_observed(path: FilePath, file: str | None = None) -> LoadedObserved:
