@@ -427,7 +427,7 @@ def cjm(*args: str):
 def test_a_missing_observed_file_is_exit_2_and_nothing_is_written(work: Path) -> None:
     result = cjm("shop.cjm.yaml", "--observed", "nope.json", "-f", "dot", "-o", "out.dot")
     assert result.exit_code == 2
-    assert "cjm: error: cannot read --observed nope.json" in result.stderr
+    assert "cjm: error: cannot read observed file nope.json" in result.stderr
     assert not (work / "out.dot").exists()
 
 
@@ -436,7 +436,7 @@ def test_an_invalid_observed_file_is_reported_at_line_and_column(work: Path) -> 
     result = cjm("shop.cjm.yaml", "--observed", "bad.json", "-f", "dot", "-o", "out.dot")
     assert result.exit_code == 2
     assert "bad.json:4:1: error" in result.stderr
-    assert "bad.json: not a valid observed file (1 error); nothing was drawn" in result.stderr
+    assert "bad.json: not a valid observed journey (1 problem)" in result.stderr
     assert "map invalid" not in result.stderr
     assert not (work / "out.dot").exists()
     data = observed_data()
@@ -450,7 +450,7 @@ def test_an_invalid_observed_file_is_reported_at_line_and_column(work: Path) -> 
 
 def test_a_folder_as_observed_file_is_exit_2(work: Path) -> None:
     result = cjm("shop.cjm.yaml", "--observed", str(work), "-f", "dot", "-o", "-")
-    assert result.exit_code == 2 and "cannot read --observed" in result.stderr and result.stdout == ""
+    assert result.exit_code == 2 and "cannot read observed file" in result.stderr and result.stdout == ""
 
 
 def test_the_observed_file_goes_with_one_map(work: Path) -> None:

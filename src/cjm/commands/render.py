@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from cjm.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail_usage, find_maps, use_color
+from cjm.commands.common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, fail_usage, find_maps, read_observed_option, use_color
 
 
 class RenderTheme(str, Enum):
@@ -115,34 +115,12 @@ PAINTS_OBSERVED = ("diagram", "map")
 
 def _read_observed(path: Path, views: list[str]):
     """The observed file, or exit 2 before anything is drawn: its problems at file:line:col."""
-    from cjm.evidence.observed import read_observed
-
-    file = str(path)
-    try:
-        loaded = read_observed(path, file)
-    except OSError as exc:
-        fail_usage(f"cannot read --observed {file}: {exc.strerror or exc}")
-    if not loaded.ok:
-        _report_unreadable_observed(loaded)
-        raise typer.Exit(EXIT_USAGE)
+    observed = read_observed_option(path)
     unpainted = [v for v in views if v not in PAINTS_OBSERVED]
     if unpainted:
         typer.echo(f"cjm: warning: --observed is drawn in the {' and '.join(PAINTS_OBSERVED)} views only, "
                    f"not in {', '.join(unpainted)}", err=True)
-    return loaded.observed
-
-
-def _report_unreadable_observed(loaded) -> None:
-    from cjm.report import Report, reporter
-
-    color = use_color(sys.stderr)
-    report = Report(command="validate", files=[loaded.file], diagnostics=loaded.diagnostics, invalid_files=[loaded.file])
-    text = reporter("text")(report, color=color)
-    body = text.rstrip("\n").rsplit("\n", 1)[0]  # the summary line speaks of maps
-    errors = sum(1 for d in loaded.diagnostics if d.severity.value == "error")
-    sys.stderr.write(f"{body}\n{loaded.file}: not a valid observed file ({errors} error{'s' if errors != 1 else ''}); "
-                     "nothing was drawn\n")
-    sys.stderr.flush()
+    return observed
 
 
 def _warn_observed(valid, observed, file: str) -> None:
