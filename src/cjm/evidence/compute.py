@@ -140,7 +140,7 @@ def _untimed_error(count: int, backend: Any, files: list[InputFile], columns: An
     where, value = sample if sample else (files[0].given, None)
     example = "an empty value" if value in (None, "") else shown(value)
     return SourceError(f"{where}: {count} event(s) have a time in '{columns.ts}' that cannot be read, "
-                       f"e.g. {example} (ISO 8601 text, or a number of seconds, ms or us since 1970)")
+                       f"e.g. {example} (ISO 8601 text, or a number of seconds, ms or us since 1970; years 1 to 9999)")
 
 
 def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any], events: Any, step_rows: Any,

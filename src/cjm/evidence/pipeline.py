@@ -15,6 +15,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cjm.evidence.matching import RuleTouchpoint, match_column
+from cjm.evidence.source import unreadable_time
 
 ORDER_WITH_SEQ = "ts, seq, event, touchpoint order"
 ORDER_WITHOUT_SEQ = "ts, event, touchpoint order"
@@ -101,14 +102,15 @@ def steps(events: ir.Table, plan: Plan) -> ir.Table:
 
 
 def totals(events: ir.Table) -> ir.Table:
-    """One row: events, matched, users, first_us, last_us, and ``untimed``: events whose time could not be read."""
+    """One row: events, matched, users, first_us, last_us, and ``untimed``: events whose time could not
+    be read or is outside years 1 to 9999."""
     return events.aggregate(
         events=events.count(),
         matched=events.tp.count(),
         users=events.actor.nunique(),
         first_us=events.ts_us.min(),
         last_us=events.ts_us.max(),
-        untimed=events.ts_us.isnull().ifelse(1, 0).sum().fill_null(0),
+        untimed=unreadable_time(events.ts_us).ifelse(1, 0).sum().fill_null(0),
     )
 
 

@@ -39,7 +39,7 @@ DECIMAL = r"^-?[0-9]{0,18}[.][0-9]+$"
 PROPERTY_PREFIX = "p_"
 UNIT_MICROS = {"s": 1_000_000, "ms": 1_000, "us": 1}
 # The instants ISO 8601 can write (years 1 to 9999, UTC), as microseconds since 1970. A time
-# outside is taken as unreadable, never multiplied past 64 bits or printed as a wrong date.
+# outside is unreadable (``unreadable_time``), never multiplied past 64 bits or printed as a wrong date.
 FIRST_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
 LAST_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 
@@ -184,9 +184,11 @@ def _scaled(number: ir.NumericValue, unit: str) -> ir.IntegerValue:
     ).cast("int64")
 
 
-def _in_calendar(table: ir.Table) -> ir.Table:
-    """``_us`` -> ``ts_us``, null outside years 1 to 9999 (its own stage: ``_us`` is computed once)."""
-    return table.mutate(ts_us=table._us.between(FIRST_US, LAST_US).ifelse(table._us, ibis.null("int64"))).drop("_us")
+def unreadable_time(ts_us: ir.IntegerValue) -> ir.BooleanValue:
+    """No time, or one outside years 1 to 9999, which neither ISO 8601 nor the observed file can
+    write. Tested on the computed column, never inside its parsing: Spark would inline the whole
+    parse into each use."""
+    return ts_us.isnull() | ~ts_us.between(FIRST_US, LAST_US)
 
 
 def with_ts_micros(table: ir.Table, column: str, unit: str, utc_session: bool = False) -> ir.Table:
@@ -201,11 +203,11 @@ def with_ts_micros(table: ir.Table, column: str, unit: str, utc_session: bool = 
     """
     raw = table[column]
     if raw.type().is_numeric():
-        return _in_calendar(table.mutate(_us=_scaled(raw, unit)))
+        return table.mutate(ts_us=_scaled(raw, unit))
     if raw.type().is_timestamp() or raw.type().is_date():  # typed (Parquet): the engine counts
         moment = raw.cast("timestamp") if raw.type().is_date() or utc_session else raw
         epoch = ibis.timestamp("1970-01-01 00:00:00", timezone=moment.type().timezone)
-        return _in_calendar(table.mutate(_us=moment.delta(epoch, unit="microsecond").cast("int64")))
+        return table.mutate(ts_us=moment.delta(epoch, unit="microsecond").cast("int64"))
     text = raw.cast("string")
     t = table.mutate(_t=(text.startswith(" ") | text.endswith(" ")).ifelse(text.strip(), text))
     t = t.mutate(_kind=ibis.cases((t._t.re_search(ISO_TIME), 1), (t._t.re_search(INTEGER), 2),
@@ -244,7 +246,7 @@ def with_ts_micros(table: ir.Table, column: str, unit: str, utc_session: bool = 
         (t._kind == 3, _scaled(t._t.try_cast("float64"), unit)),
         else_=ibis.null("int64"),
     )
-    t = _in_calendar(t.mutate(_us=ts_us.cast("int64")))
+    t = t.mutate(ts_us=ts_us.cast("int64"))
     return t.drop("_t", "_kind", "_len", "_year", "_month", "_day", "_hour", "_minute", "_second", "_rest",
                   "_rest_len", "_sign_at", "_zone_at", "_fraction", "_zone", "_micros", "_offset")
 
@@ -296,7 +298,7 @@ def raw_time_sample(backend: Any, inputs: list[InputFile], columns: ResolvedColu
     """The first input and time value that cannot be read as a time, to name in an error."""
     for item in inputs:
         timed = with_ts_micros(_selected(_open(backend, item), columns), "ts_raw", columns.ts_unit, utc_session=True)
-        bad = timed.filter(timed.actor.notnull() & timed.ts_us.isnull())
+        bad = timed.filter(timed.actor.notnull() & unreadable_time(timed.ts_us))
         rows = bad.select(value=bad.ts_raw.cast("string")).limit(1).to_pyarrow().to_pylist()
         if rows:
             return item.given, rows[0]["value"]
