@@ -165,6 +165,12 @@ def _days_from_civil(year: ir.IntegerValue, month: ir.IntegerValue, day: ir.Inte
     return (era * 146097 + day_of_era - 719468).cast("int64")
 
 
+def _days_in_month(year: ir.IntegerValue, month: ir.IntegerValue) -> ir.IntegerValue:
+    """28 to 31: a date past its month's end (2026-02-31) is no date, not the 3rd of March."""
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    return ibis.cases((month == 2, leap.ifelse(29, 28)), (month.isin([4, 6, 9, 11]), 30), else_=31)
+
+
 def _scaled(number: ir.NumericValue, unit: str) -> ir.IntegerValue:
     """A number of ``unit`` since 1970 -> microseconds; ``auto`` tells seconds, ms and us apart by size.
     Null for a number past the calendar (or NaN): it is never multiplied out of 64 bits."""
@@ -239,7 +245,8 @@ def with_ts_micros(table: ir.Table, column: str, unit: str, utc_session: bool = 
     )
     days = _days_from_civil(t._year, t._month, t._day)
     iso = (((days * 24 + t._hour) * 60 + t._minute - t._offset) * 60 + t._second) * 1_000_000 + t._micros
-    in_range = (t._month.between(1, 12) & t._day.between(1, 31) & (t._hour <= 23) & (t._minute <= 59) & (t._second <= 60))
+    in_range = (t._month.between(1, 12) & t._day.between(1, _days_in_month(t._year, t._month)) & (t._hour <= 23)
+                & (t._minute <= 59) & (t._second <= 60))
     ts_us = ibis.cases(
         ((t._kind == 1) & in_range, iso),
         (t._kind == 2, _scaled(t._t.try_cast("int64"), unit)),
