@@ -187,13 +187,13 @@ GENERATED = {
         "invalid", "CJM003", _alias_expansion),
     "evidence/observed/dev-zero.observed.json": (
         "an observed file that is a symlink to /dev/zero: read without end",
-        "unreadable", None, _unreadable_observed),
+        "unreadable", "not a regular file", _unreadable_observed),
     "evidence/observed/fifo.observed.json": (
         "an observed file that is a FIFO: opening it would block forever",
-        "unreadable", None, None),
+        "unreadable", "not a regular file", None),
     "evidence/observed/folder.observed.json": (
         "a folder named like an observed file",
-        "unreadable", None, None),
+        "unreadable", "folder", None),
     "evidence/observed/missing.observed.json": (
         "an observed file that does not exist",
         "unreadable", None, None),

@@ -36,6 +36,12 @@ def is_observed_file(path: Path) -> bool:
         return False
 
 
+def _not_a_file(path: Path) -> str:
+    if path.is_dir():
+        return f"{path}: a folder; give two files (OLD NEW), or --rev REV with folders"
+    return f"{path}: not a regular file (a pipe or a device)" if path.exists() else f"{path}: no such file"
+
+
 def _findings(loaded: LoadedMap, lint: bool) -> list:
     if not lint or loaded.journey is None:
         return []
@@ -53,7 +59,7 @@ def _pairs_from_files(paths: list[Path]) -> list[tuple[str, LoadedMap | None, Lo
         raise DiffInputError("give two map files (OLD NEW), or --rev REV [PATH...]")
     for path in paths:
         if not path.is_file():
-            raise DiffInputError(f"{path}: no such file")
+            raise DiffInputError(_not_a_file(path))
     old, new = read_map(paths[0]), read_map(paths[1])
     return [(new.file, old, new)]
 
@@ -132,7 +138,7 @@ def run_diff(paths: list[Path], rev: str | None, fmt: str, *, lint: bool = True,
     if observed:
         missing = [p for p in paths if not p.is_file()]
         if missing:
-            raise DiffInputError(f"{missing[0]}: no such file")
+            raise DiffInputError(_not_a_file(missing[0]))
         if len(observed) != len(paths):
             others = ", ".join(str(p) for p in paths if p not in observed)
             raise DiffInputError(f"{others}: not an observed journey (*{OBSERVED_SUFFIX}); compare observed journeys with "
