@@ -16,7 +16,6 @@ from typing import Annotated, Any, Union
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
@@ -26,6 +25,7 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from cjm.model_base import Model, empty_dict, empty_list
 from cjm.model_events import Analytics, Events
 
 FORMAT_VERSION = 1
@@ -73,17 +73,6 @@ def _finite(value: float) -> float:
     return value
 
 
-# Factories for empty defaults. Plain functions rather than ``list``/``dict``: pydantic reads a
-# factory's signature, and for a builtin that means parsing its text signature, which costs
-# start-up time in every run.
-def _empty_list() -> list:
-    return []
-
-
-def _empty_dict() -> dict:
-    return {}
-
-
 Id = Annotated[
     str,
     StringConstraints(pattern=SLUG_PATTERN, max_length=64),
@@ -98,12 +87,6 @@ Score = Annotated[
     Field(ge=-2, le=2, allow_inf_nan=False, description="Emotion from -2 (very negative) to +2 (very positive); 0 is neutral."),
 ]
 Url = Annotated[str, StringConstraints(min_length=1, max_length=2000), AfterValidator(_safe_url)]
-
-
-class Model(BaseModel):
-    # defer_build: a part (Persona, Touchpoint, ...) gets its own validator only when used on its
-    # own; maps are validated by JourneyMap's, which is built at import and holds them all.
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=False, defer_build=True)
 
 
 class Medium(str, Enum):
@@ -153,11 +136,11 @@ class Persona(Model):
     id: Id
     name: Text = Field(description="The persona's name, e.g. `Rosa, repeat buyer`.")
     description: LongText | None = Field(None, description="Who they are, in a few sentences.")
-    demographics: dict[Text, Text] = Field(default_factory=_empty_dict, description="Facts such as age or role, as text.")
-    goals: list[Text] = Field(default_factory=_empty_list, description="What they want to achieve.")
-    challenges: list[Text] = Field(default_factory=_empty_list, description="What stands in their way.")
-    behaviors: list[Text] = Field(default_factory=_empty_list, description="How they typically act.")
-    channels: list[Text] = Field(default_factory=_empty_list, description="Channels they use, e.g. `social`, `store`.")
+    demographics: dict[Text, Text] = Field(default_factory=empty_dict, description="Facts such as age or role, as text.")
+    goals: list[Text] = Field(default_factory=empty_list, description="What they want to achieve.")
+    challenges: list[Text] = Field(default_factory=empty_list, description="What stands in their way.")
+    behaviors: list[Text] = Field(default_factory=empty_list, description="How they typically act.")
+    channels: list[Text] = Field(default_factory=empty_list, description="Channels they use, e.g. `social`, `store`.")
 
 
 class ContentAsset(Model):
@@ -254,20 +237,20 @@ class Touchpoint(Model):
     online: bool | None = Field(None, description="Whether the touchpoint happens online.")
     owner: Text | None = Field(None, description="Team responsible for the touchpoint.")
     personas: list[Id] | None = Field(None, description="Persona ids this touchpoint serves; all personas when left out.")
-    actions: list[Text] = Field(default_factory=_empty_list, description="What the customer does.")
-    thoughts: list[Text] = Field(default_factory=_empty_list, description="What the customer thinks or asks.")
-    pains: list[Text] = Field(default_factory=_empty_list, description="Pain points and roadblocks.")
-    opportunities: list[Text] = Field(default_factory=_empty_list, description="Planned actions and ideas to improve it.")
-    frontstage: list[Text] = Field(default_factory=_empty_list, description="What the business does that the customer sees.")
-    backstage: list[Text] = Field(default_factory=_empty_list, description="What the business does out of sight.")
-    content: Content = Field(default_factory=_empty_list)
+    actions: list[Text] = Field(default_factory=empty_list, description="What the customer does.")
+    thoughts: list[Text] = Field(default_factory=empty_list, description="What the customer thinks or asks.")
+    pains: list[Text] = Field(default_factory=empty_list, description="Pain points and roadblocks.")
+    opportunities: list[Text] = Field(default_factory=empty_list, description="Planned actions and ideas to improve it.")
+    frontstage: list[Text] = Field(default_factory=empty_list, description="What the business does that the customer sees.")
+    backstage: list[Text] = Field(default_factory=empty_list, description="What the business does out of sight.")
+    content: Content = Field(default_factory=empty_list)
     emotion: Emotion | None = Field(None, description="The as-is emotion: a score from -2 to +2, a mapping persona id -> score, or `{score, label}`.")
     target_emotion: Emotion | None = Field(None, description="The to-be emotion, in the same forms as `emotion`.")
     moment_of_truth: bool = Field(False, description="A pivotal moment where customers form a lasting impression.")
-    metrics: list[Metric] = Field(default_factory=_empty_list, description="KPIs measured here.")
-    evidence: list[Evidence] = Field(default_factory=_empty_list, description="Research behind the emotions and pains.")
-    next: list[Id] = Field(default_factory=_empty_list, description="Touchpoint ids the customer can go to next; loops are allowed.")
-    events: Events = Field(default_factory=_empty_list)
+    metrics: list[Metric] = Field(default_factory=empty_list, description="KPIs measured here.")
+    evidence: list[Evidence] = Field(default_factory=empty_list, description="Research behind the emotions and pains.")
+    next: list[Id] = Field(default_factory=empty_list, description="Touchpoint ids the customer can go to next; loops are allowed.")
+    events: Events = Field(default_factory=empty_list)
 
 
 class Stage(Model):
@@ -278,9 +261,9 @@ class Stage(Model):
     kind: StageKind | None = Field(None, description="Which phase of the buyer journey this is (awareness ... advocacy).")
     description: LongText | None = Field(None, description="What this stage covers.")
     customer_goal: Text | None = Field(None, description="What the customer wants to get done here.")
-    objectives: list[Id] = Field(default_factory=_empty_list, description="Ids of map objectives this stage serves.")
-    content: Content = Field(default_factory=_empty_list)
-    touchpoints: list[Touchpoint] = Field(default_factory=_empty_list, description="Touchpoints in this stage, in order.")
+    objectives: list[Id] = Field(default_factory=empty_list, description="Ids of map objectives this stage serves.")
+    content: Content = Field(default_factory=empty_list)
+    touchpoints: list[Touchpoint] = Field(default_factory=empty_list, description="Touchpoints in this stage, in order.")
 
 
 class JourneyMap(Model):
@@ -298,11 +281,11 @@ class JourneyMap(Model):
     description: LongText | None = Field(None, description="What journey this is and why it was mapped.")
     owner: Text | None = Field(None, description="Team or person who keeps the map up to date.")
     reviewed: IsoDate | None = Field(None, description="When the map was last reviewed (YYYY-MM-DD).")
-    objectives: list[Objective] = Field(default_factory=_empty_list, description="What the map is for, measurably.")
-    personas: list[Persona] = Field(default_factory=_empty_list, description="Customers whose journey is mapped.")
-    stages: list[Stage] = Field(default_factory=_empty_list, description="Stages in journey order.")
+    objectives: list[Objective] = Field(default_factory=empty_list, description="What the map is for, measurably.")
+    personas: list[Persona] = Field(default_factory=empty_list, description="Customers whose journey is mapped.")
+    stages: list[Stage] = Field(default_factory=empty_list, description="Stages in journey order.")
     analytics: Analytics | None = Field(None, description="The event log that shows what customers actually did (`cjm evidence`).")
     imports: list[Annotated[str, StringConstraints(min_length=1, max_length=1000)]] = Field(
-        default_factory=_empty_list,
+        default_factory=empty_list,
         description="Relative paths of other map files whose personas are shared into this map.",
     )

@@ -12,7 +12,9 @@ import re
 from enum import Enum
 from typing import Annotated, Any, Union
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
+from pydantic import AfterValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
+
+from cjm.model_base import Model, empty_list
 
 try:  # the parser behind ``re``; its name lost the ``sre_`` prefix in Python 3.11
     from re import _constants as _re_constants, _parser as _re_parser
@@ -65,14 +67,6 @@ def portable_regex(pattern: str) -> str:
     return pattern
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_attribute_docstrings=False, defer_build=True)
-
-
-def _empty_list() -> list:
-    return []
-
-
 Column = Annotated[
     str,
     StringConstraints(pattern=COLUMN_PATTERN, max_length=128),
@@ -110,7 +104,7 @@ class Columns(Model):
     event: Column | None = Field(None, description="The event's name.")
     session: Column | None = Field(None, description="The session key, when the log has one.")
     seq: Column | None = Field(None, description="A number that orders events of the same actor with the same time.")
-    properties: list[Column] = Field(default_factory=_empty_list, description="Columns that `where` conditions may test.")
+    properties: list[Column] = Field(default_factory=empty_list, description="Columns that `where` conditions may test.")
 
 
 class Analytics(Model):
@@ -175,7 +169,7 @@ class Matcher(Model):
     """Events that belong to a touchpoint: an event name and/or conditions, all of which must hold."""
 
     event: Value | None = Field(None, description="The event's name, exactly.")
-    where: list[Condition] = Field(default_factory=_empty_list, max_length=100, description="Conditions on the event's columns.")
+    where: list[Condition] = Field(default_factory=empty_list, max_length=100, description="Conditions on the event's columns.")
 
     @model_validator(mode="after")
     def _says_something(self) -> "Matcher":
