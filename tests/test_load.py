@@ -215,21 +215,104 @@ def test_node_limit():
     assert "50 YAML nodes" in diag.message
 
 
-@pytest.mark.parametrize("levels", [100, 10_000, 100_000])
-def test_deep_flow_nesting_is_refused(levels):
+# cjm's own limit decides, whatever parser runs underneath: libyaml 0.2.5 (no limit of its own),
+# libyaml 0.2.6 (stops flow nesting at 1,000 levels while it scans ahead) and the pure-Python
+# parser, which users get where the C extension is missing.
+class Libyaml026Loader:
+    """The C loader as libyaml 0.2.6 behaves on deep flow nesting, whatever libyaml is installed:
+    its scanner refuses the 1,001st open bracket before the first event is handed out."""
+
+    def __init__(self, text: str):
+        self.inner = yaml.CSafeLoader(text)
+        depth = 0
+        for index, char in enumerate(text[:1100]):
+            depth += (char in "[{") - (char in "]}")
+            if depth > 1000:
+                line = text.count("\n", 0, index)
+                column = index - (text.rfind("\n", 0, index) + 1)
+                mark = yaml.Mark("<unicode string>", index, line, column, None, None)
+                self.error = yaml.scanner.ScannerError("while increasing flow level", mark,
+                                                       "exceeded maximum nesting depth", mark)
+                break
+        else:
+            self.error = None
+
+    def check_event(self, *choices):
+        if self.error is not None:
+            raise self.error
+        return self.inner.check_event(*choices)
+
+    def get_event(self):
+        return self.inner.get_event()
+
+    def dispose(self):
+        self.inner.dispose()
+
+
+LOADERS = {"libyaml": getattr(yaml, "CSafeLoader", None), "libyaml-0.2.6": Libyaml026Loader, "pure-python": yaml.SafeLoader}
+
+
+@pytest.fixture(params=sorted(LOADERS))
+def each_loader(request, monkeypatch):
+    """Runs the test once per parser, as cjm.load would pick it."""
+    loader = LOADERS[request.param]
+    if loader is None or (loader is Libyaml026Loader and not yaml.__with_libyaml__):
+        pytest.skip("PyYAML was built without libyaml")  # allow-listed: a PyYAML without its C extension
+    monkeypatch.setattr("cjm.load.FastLoader", loader)
+    return request.param
+
+
+@pytest.mark.parametrize("levels", [65, 100, 1_001, 10_000, 100_000])
+def test_deep_flow_nesting_is_refused(levels, each_loader):
     parsed = parse(HEAD + "pains: " + "[" * levels + "]" * levels + "\n")
     diag = only(parsed)
     assert (diag.code, diag.line, diag.col) == ("CJM003", 4, 8 + 63)  # the 64th '[' opens level 65
     assert diag.message == "nesting deeper than 64 levels"
 
 
-def test_deep_block_nesting_is_refused():
+@pytest.mark.parametrize("opener", ["{a: ", "[{a: "])
+def test_deep_flow_mappings_are_refused(opener, each_loader):
+    levels = 5_000 // len(opener)
+    parsed = parse(HEAD + "pains: " + opener * levels + "b" + ("}" if opener == "{a: " else "}]") * levels + "\n")
+    diag = only(parsed)
+    assert (diag.code, diag.line, diag.message) == ("CJM003", 4, "nesting deeper than 64 levels")
+    brackets = [i for i, char in enumerate(diag.source_line) if char in "[{"]
+    assert diag.col == brackets[63] + 1  # the root mapping is level 1: the 64th bracket opens level 65
+
+
+def test_the_64th_level_is_allowed(each_loader):
+    assert parse(HEAD + "pains: " + "[" * 63 + "]" * 63 + "\n").ok  # 63 lists inside the root mapping
+
+
+def test_deep_block_nesting_is_refused(each_loader):
     lines = [f"{'  ' * i}k{i}:" for i in range(80)]
     diag = only(parse(HEAD + "\n".join(lines) + " x\n"))
     assert (diag.code, diag.line, diag.col) == ("CJM003", 4 + 64, 1 + 2 * 64)
 
 
-def test_nesting_within_the_limit_is_fine():
+def test_a_parser_limit_on_text_cjm_accepts_is_never_shown(monkeypatch):
+    """Were a parser to stop at its own limit on a text within cjm's, the pure-Python parser
+    reads it, and the map loads: no library's wording reaches the user."""
+    class Refusing(Libyaml026Loader):
+        def __init__(self, text):
+            super().__init__(text)
+            mark = yaml.Mark("<unicode string>", 0, 0, 0, None, None)
+            self.error = yaml.scanner.ScannerError("while scanning", mark, "exceeded maximum nesting depth", mark)
+
+    monkeypatch.setattr("cjm.load.FastLoader", Refusing)
+    assert parse(HEAD + "pains: [[a]]\n").ok
+
+
+def test_a_syntax_error_is_not_read_twice(monkeypatch):
+    """Only a parser's limit sends the text to the second parser; a syntax error is reported as the
+    first parser found it."""
+    used = []
+    monkeypatch.setattr("cjm.load.PythonLoader", lambda text: used.append(text))
+    diag = only(parse(HEAD + "pains: [a\n"))
+    assert diag.code == "CJM001" and used == []
+
+
+def test_nesting_within_the_limit_is_fine(each_loader):
     assert parse(HEAD + "x: " + "[" * 60 + "]" * 60 + "\n").ok
 
 
@@ -322,7 +405,7 @@ def test_parse_text_never_raises_on_any_bytes(raw):
 ])
 def test_the_pure_python_parser_builds_the_same(monkeypatch, text):
     with_c = parse(text)
-    monkeypatch.setattr("cjm.load._Loader", yaml.SafeLoader)
+    monkeypatch.setattr("cjm.load.FastLoader", yaml.SafeLoader)
     pure = parse(text)
     assert pure.data == with_c.data
     assert problems(pure) == problems(with_c)

@@ -27,14 +27,21 @@ from yaml.events import (
 
 from cjm.diagnostics import Diagnostic, Path, Position, RawSpan, Severity, SourceMap, Spans
 
+from yaml import SafeLoader as PythonLoader
+
 try:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import CSafeLoader as FastLoader
+except ImportError:  # pragma: no cover - users without the C extension get the pure-Python parser
+    FastLoader = PythonLoader  # type: ignore[assignment,misc]
 
 NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 MAX_DUPLICATES = 100  # reported one by one; a file with more stops there
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+
+# Words of a parser's own limits (libyaml 0.2.6 stops flow nesting at 1,000 levels while scanning
+# ahead, before cjm's far lower limit is reached). Such a text is read again by the pure-Python
+# parser, which has no limit of its own, so that cjm's limits decide and report at their own place.
+PARSER_LIMIT_WORDS = ("maximum nesting depth", "exceeded maximum")
 
 # libyaml's wording, and what usually causes it.
 SYNTAX_HINTS = (
@@ -307,6 +314,27 @@ def _syntax_error(exc: yaml.MarkedYAMLError, builder: _Builder) -> Diagnostic:
     return builder.problem(pos, "CJM001", "yaml-syntax", problem, hint=hint)
 
 
+def _parser_limit(problem: Diagnostic) -> bool:
+    return problem.code == "CJM001" and any(words in problem.message for words in PARSER_LIMIT_WORDS)
+
+
+def _run(loader: Any, builder: _Builder) -> Diagnostic | None:
+    """Feed the parser's events to the builder; the diagnostic that stopped it, if any."""
+    try:
+        feed, next_event, more = builder.feed, loader.get_event, loader.check_event
+        while more():
+            feed(next_event())
+    except LoadError as exc:
+        return exc.diagnostic
+    except yaml.MarkedYAMLError as exc:
+        return _syntax_error(exc, builder)
+    except yaml.YAMLError as exc:  # pragma: no cover - both parsers mark their errors
+        return Diagnostic("CJM001", "yaml-syntax", str(exc), builder.file)
+    finally:
+        loader.dispose()
+    return None
+
+
 def parse_text(raw: bytes, file: str, limits: Limits = Limits()) -> Parsed:
     """Parse one map file's bytes; never raises for bad input."""
     empty = SourceMap({}, [])
@@ -325,19 +353,12 @@ def parse_text(raw: bytes, file: str, limits: Limits = Limits()) -> Parsed:
     if bad is not None:
         return Parsed(file, None, source, [bad])
     builder = _Builder(file, lines, limits)
-    loader = _Loader(text)
-    try:
-        feed, next_event, more = builder.feed, loader.get_event, loader.check_event
-        while more():
-            feed(next_event())
-    except LoadError as exc:
-        return Parsed(file, None, source, builder.diagnostics + [exc.diagnostic])
-    except yaml.MarkedYAMLError as exc:
-        return Parsed(file, None, source, builder.diagnostics + [_syntax_error(exc, builder)])
-    except yaml.YAMLError as exc:  # pragma: no cover - libyaml marks its errors
-        return Parsed(file, None, source, builder.diagnostics + [Diagnostic("CJM001", "yaml-syntax", str(exc), file)])
-    finally:
-        loader.dispose()
+    problem = _run(FastLoader(text), builder)
+    if problem is not None and FastLoader is not PythonLoader and _parser_limit(problem):
+        builder = _Builder(file, lines, limits)
+        problem = _run(PythonLoader(text), builder)
+    if problem is not None:
+        return Parsed(file, None, source, builder.diagnostics + [problem])
     source.spans = Spans(builder.spans)
     if builder.root is None:
         return Parsed(file, None, source, [Diagnostic("CJM010", "schema", "the file holds no map; a map starts with 'cjm: 1'", file)])
