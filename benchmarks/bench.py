@@ -42,7 +42,7 @@ def render_command(source: Path | str, view: str, fmt: str, *extra: str) -> Call
 def load_journey(path: Path):
     """The first step of the render pipelines: a map file read, validated, and its derived views."""
     from cjm.journey import Journey
-    from cjm.validate import read_map
+    from cjm.format.validate import read_map
 
     loaded = read_map(path)
     assert loaded.valid, loaded.diagnostics

@@ -17,7 +17,7 @@ def _mermaid_of(source):
     def setup(scratch: Path) -> None:
         from cjm.journey import Journey
         from cjm.render.mermaid import journey_source
-        from cjm.validate import read_map
+        from cjm.format.validate import read_map
 
         target = scratch / "journey.mmd"
         if not target.exists():

@@ -36,7 +36,7 @@ def _prepare_generated(scratch: Path):
 
 
 def _read(state):
-    from cjm.validate import read_map
+    from cjm.format.validate import read_map
 
     scratch, paths = state
     loaded = [read_map(path) for path in paths]

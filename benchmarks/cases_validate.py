@@ -17,7 +17,7 @@ def _read(path: Path) -> tuple[Path, bytes]:
 
 
 def _parse(read: tuple[Path, bytes]):
-    from cjm.load import parse_text
+    from cjm.format.load import parse_text
 
     path, raw = read
     parsed = parse_text(raw, path.name)
@@ -26,13 +26,13 @@ def _parse(read: tuple[Path, bytes]):
 
 
 def _model(parsed):
-    from cjm.model import JourneyMap
+    from cjm.format.model import JourneyMap
 
     return parsed, JourneyMap.model_validate(parsed.data)
 
 
 def _check(modelled):
-    from cjm.check import check_data
+    from cjm.format.check import check_data
 
     parsed, _ = modelled
     problems = check_data(parsed.data, [], parsed.source, parsed.file)

@@ -294,7 +294,7 @@ def scale_rows(scratch: Path, runs: int):
 def in_process(scratch: Path, repeats: int, touchpoints: int = 3000) -> str:
     import yaml
 
-    from cjm.validate import validate_bytes
+    from cjm.format.validate import validate_bytes
 
     path = scratch / f"scale-{touchpoints}.cjm.yaml"
     if not path.exists():
@@ -333,7 +333,7 @@ def in_process(scratch: Path, repeats: int, touchpoints: int = 3000) -> str:
     return ("| in process, one map of 3,000 touchpoints | median ms |\n| --- | ---: |\n"
             f"| the bare libyaml parse (PyYAML with `CSafeLoader`) | {libyaml_ms:,.0f} |\n"
             f"| the same parse with the garbage collector paused | {paused_ms:,.0f} |\n"
-            f"| `cjm.validate.validate_bytes` (decode, limits, parse with positions, model, checks) | {cjm_ms:,.0f} |\n"
+            f"| `cjm.format.validate.validate_bytes` (decode, limits, parse with positions, model, checks) | {cjm_ms:,.0f} |\n"
             f"| ratio cjm / libyaml (aim at most 1.5) | {ratio:.2f}x: {verdict} |\n"
             f"| ratio cjm / libyaml with the collector paused | {cjm_ms / paused_ms:.2f}x |")
 

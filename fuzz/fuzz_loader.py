@@ -19,8 +19,8 @@ from pathlib import Path
 import atheris
 
 with atheris.instrument_imports():
-    from cjm.load import Limits
-    from cjm.validate import validate_bytes
+    from cjm.format.load import Limits
+    from cjm.format.validate import validate_bytes
 
 CODE = re.compile(r"^CJM\d{3}$")
 LIMITS = Limits(max_bytes=256 * 1024)

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from cjm.journey import Journey
-from cjm.validate import validate_bytes
+from cjm.format.validate import validate_bytes
 
 HOSTILE = (
     "<script>window.__pwned=1</script>",

@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 from typer.testing import CliRunner
 
-from cjm.diagnostics import Severity
+from cjm.format.diagnostics import Severity
 from cjm.journey import Journey
 from cjm.lint import registry
 from cjm.lint.registry import Finding, Rule

@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from cjm.diagnostics import Diagnostic
-from cjm.load import Limits, Parsed, parse_text
-from cjm.validate import LoadedMap, validate_bytes
+from cjm.format.diagnostics import Diagnostic
+from cjm.format.load import Limits, Parsed, parse_text
+from cjm.format.validate import LoadedMap, validate_bytes
 
 # Three lines every small map starts with; what a test appends begins on line 4.
 HEAD = "cjm: 1\nid: m\ntitle: T\n"

@@ -16,7 +16,7 @@ import pytest
 from cjm.journey import Journey
 from cjm.render import RenderOptions
 from cjm.render.html_map import html_page
-from cjm.validate import read_map
+from cjm.format.validate import read_map
 from hostile_maps import hostile_journey
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from cjm.check import check_data, check_map
-from cjm.diagnostics import SourceMap
-from cjm.model import Persona
+from cjm.format.check import check_data, check_map
+from cjm.format.diagnostics import SourceMap
+from cjm.format.model import Persona
 from map_testing import only, problems, small_map, validate
 
 MAP = small_map("""
@@ -139,7 +139,7 @@ def only_one(diagnostics):
 
 
 def test_only_the_first_unknown_references_get_a_suggestion():
-    from cjm.check import MAX_SUGGESTIONS
+    from cjm.format.check import MAX_SUGGESTIONS
 
     touchpoints = "".join(f"      - {{id: tp{i}, name: T, next: [tp{i}x]}}\n" for i in range(MAX_SUGGESTIONS + 5))
     loaded = validate(small_map("""

@@ -124,7 +124,7 @@ def test_unreadable_file_exits_2(runner, maps, monkeypatch):
     def refuse(path, max_bytes):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr("cjm.validate._read_limited", refuse)
+    monkeypatch.setattr("cjm.format.validate._read_limited", refuse)
     result = runner.invoke(app, ["validate", "journeys/a.cjm.yaml"])
     assert result.exit_code == 2
     assert "journeys/a.cjm.yaml:1:1: error CJM000 [unreadable] cannot read file: Permission denied" in result.stdout
@@ -251,7 +251,7 @@ def test_init_never_overwrites(runner, tmp_path, monkeypatch):
 # -- many maps: worker processes ----------------------------------------------------------------------
 
 def test_many_maps_give_the_same_verdicts_with_and_without_workers(tmp_path, monkeypatch):
-    from cjm.validate import validate_files
+    from cjm.format.validate import validate_files
     from cjm.workers import PARALLEL_FROM
 
     monkeypatch.chdir(tmp_path)
@@ -303,7 +303,7 @@ def test_workers_that_cannot_run_fall_back_to_reading_in_process(tmp_path, monke
     import concurrent.futures
     from concurrent.futures.process import BrokenProcessPool
 
-    from cjm.validate import validate_files
+    from cjm.format.validate import validate_files
     from cjm.workers import PARALLEL_FROM
 
     class Broken:

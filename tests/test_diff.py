@@ -12,10 +12,10 @@ import yaml
 from typer.testing import CliRunner
 
 from cjm.cli import app
-from cjm.diff import diff_journeys, finding_changes
-from cjm.diagnostics import Diagnostic, Severity
+from cjm.diff.maps import diff_journeys, finding_changes
+from cjm.format.diagnostics import Diagnostic, Severity
 from cjm.journey import Journey
-from cjm.validate import validate_bytes
+from cjm.format.validate import validate_bytes
 
 BASE = {
     "cjm": 1, "id": "shop", "title": "Shop", "owner": "Team",

@@ -22,8 +22,8 @@ from cjm.evidence.compute import EvidenceError, compute_observed, parse_time  # 
 from cjm.evidence.matching import condition_expr, glob_regex  # noqa: E402
 from cjm.evidence.observed import dump_observed  # noqa: E402
 from cjm.evidence.source import SourceError  # noqa: E402
-from cjm.model_events import Condition  # noqa: E402
-from cjm.validate import validate_bytes  # noqa: E402
+from cjm.format.model_events import Condition  # noqa: E402
+from cjm.format.validate import validate_bytes  # noqa: E402
 
 HEADER = ["user_id", "timestamp", "event", "page"]
 

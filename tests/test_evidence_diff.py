@@ -12,11 +12,11 @@ import pytest
 from typer.testing import CliRunner
 
 from cjm.cli import app
-from cjm.diff_command import is_observed_file
+from cjm.diff.command import is_observed_file
 from cjm.evidence.diff import diff_observed
 from cjm.evidence.observed import Observed, dump_observed
 from cjm.lint.docs import complete_observed
-from cjm.validate import validate_bytes
+from cjm.format.validate import validate_bytes
 
 MAP = """\
 cjm: 1

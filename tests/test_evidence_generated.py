@@ -113,7 +113,7 @@ def _computed(log: gen.Log, path: Path, **options):
     pytest.importorskip("duckdb", reason="the evidence computation needs duckdb (pip install 'cjm[evidence]')")
     pytest.importorskip("ibis", reason="the evidence computation needs ibis (pip install 'cjm[evidence]')")
     from cjm.evidence.compute import compute_observed
-    from cjm.validate import read_map
+    from cjm.format.validate import read_map
 
     loaded = read_map(gen.MAP_PATH)
     assert loaded.valid, loaded.diagnostics
@@ -161,7 +161,7 @@ def test_without_seq_the_ties_fall_to_event_names_and_the_edges_leave_the_truth(
     """The check above would catch a computation that ignored `seq`."""
     pytest.importorskip("duckdb", reason="the evidence computation needs duckdb (pip install 'cjm[evidence]')")
     from cjm.evidence.compute import compute_observed
-    from cjm.validate import read_map
+    from cjm.format.validate import read_map
 
     text = gen.MAP_PATH.read_text(encoding="utf-8")
     assert "    seq: seq\n" in text

@@ -14,7 +14,7 @@ import pytest
 
 from cjm.evidence.observed import dump_observed
 from cjm.lint.docs import complete_observed
-from cjm.validate import read_map
+from cjm.format.validate import read_map
 from lint_testing import codes_at, project, run_cli, write  # noqa: F401
 
 SHOP = """\

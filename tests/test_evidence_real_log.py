@@ -28,7 +28,7 @@ pytest.importorskip("ibis", reason="the evidence computation needs ibis (pip ins
 import evidence_data  # noqa: E402
 from cjm.evidence.compute import compute_observed  # noqa: E402
 from cjm.evidence.observed import dump_observed, read_observed  # noqa: E402
-from cjm.validate import read_map  # noqa: E402
+from cjm.format.validate import read_map  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MAP = REPO / "examples" / "ecom-shop.cjm.yaml"

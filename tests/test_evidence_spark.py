@@ -20,7 +20,7 @@ pytest.importorskip("ibis", reason="the evidence computation needs ibis (pip ins
 import evidence_data  # noqa: E402
 from cjm.evidence import engines  # noqa: E402
 from cjm.evidence.compute import compute_observed  # noqa: E402
-from cjm.validate import read_map  # noqa: E402
+from cjm.format.validate import read_map  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))

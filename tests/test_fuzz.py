@@ -31,7 +31,7 @@ from outputs import check_output  # noqa: E402
 
 from cjm.journey import Journey  # noqa: E402
 from cjm.render import RenderOptions, VIEWS, view_module  # noqa: E402
-from cjm.validate import validate_bytes  # noqa: E402
+from cjm.format.validate import validate_bytes  # noqa: E402
 
 EXAMPLES = sorted((Path(__file__).parent.parent / "examples").glob("*.cjm.yaml"))
 FUZZING = bool(os.environ.get("CJM_FUZZ"))

@@ -12,7 +12,7 @@ from cjm.cli import app
 from cjm.importers.mermaid import CODE, import_bytes
 from cjm.journey import Journey
 from cjm.render.mermaid import from_mermaid_score, journey_source, to_mermaid_score
-from cjm.validate import read_map, validate_bytes
+from cjm.format.validate import read_map, validate_bytes
 from hostile_maps import HOSTILE, load_journey
 
 EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("examples").glob("*.cjm.yaml"))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from cjm.imports import MAX_IMPORT_DEPTH
-from cjm.validate import read_map
+from cjm.format.imports import MAX_IMPORT_DEPTH
+from cjm.format.validate import read_map
 from map_testing import problems
 
 SECRET = "TOPSECRET-7f3a"

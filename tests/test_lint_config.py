@@ -390,7 +390,7 @@ def test_toml_positions_of_keys_and_values() -> None:
 
 def test_lint_findings_for_one_map_use_its_nearest_configuration(project: Path) -> None:
     from cjm.lint.engine import lint_findings
-    from cjm.validate import read_map
+    from cjm.format.validate import read_map
 
     write(project, "cjm.toml", '[lint]\nignore = ["CJM191"]\n')
     path = write(project, "maps/shop.cjm.yaml", MAP.replace("      - id: cart\n", "      - id: cart  # cjm: disable=CJM291\n"))

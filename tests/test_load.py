@@ -7,8 +7,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cjm.diagnostics import Position
-from cjm.load import Limits, parse_text
+from cjm.format.diagnostics import Position
+from cjm.format.load import Limits, parse_text
 from map_testing import HEAD, only, parse, problems, small_map, validate
 
 needs_libyaml = pytest.mark.skipif(not yaml.__with_libyaml__, reason="positions of libyaml's own errors")
@@ -254,11 +254,11 @@ LOADERS = {"libyaml": getattr(yaml, "CSafeLoader", None), "libyaml-0.2.6": Libya
 
 @pytest.fixture(params=sorted(LOADERS))
 def each_loader(request, monkeypatch):
-    """Runs the test once per parser, as cjm.load would pick it."""
+    """Runs the test once per parser, as cjm.format.load would pick it."""
     loader = LOADERS[request.param]
     if loader is None or (loader is Libyaml026Loader and not yaml.__with_libyaml__):
         pytest.skip("PyYAML was built without libyaml")  # allow-listed: a PyYAML without its C extension
-    monkeypatch.setattr("cjm.load.FastLoader", loader)
+    monkeypatch.setattr("cjm.format.load.FastLoader", loader)
     return request.param
 
 
@@ -299,7 +299,7 @@ def test_a_parser_limit_on_text_cjm_accepts_is_never_shown(monkeypatch):
             mark = yaml.Mark("<unicode string>", 0, 0, 0, None, None)
             self.error = yaml.scanner.ScannerError("while scanning", mark, "exceeded maximum nesting depth", mark)
 
-    monkeypatch.setattr("cjm.load.FastLoader", Refusing)
+    monkeypatch.setattr("cjm.format.load.FastLoader", Refusing)
     assert parse(HEAD + "pains: [[a]]\n").ok
 
 
@@ -307,7 +307,7 @@ def test_a_syntax_error_is_not_read_twice(monkeypatch):
     """Only a parser's limit sends the text to the second parser; a syntax error is reported as the
     first parser found it."""
     used = []
-    monkeypatch.setattr("cjm.load.PythonLoader", lambda text: used.append(text))
+    monkeypatch.setattr("cjm.format.load.PythonLoader", lambda text: used.append(text))
     diag = only(parse(HEAD + "pains: [a\n"))
     assert diag.code == "CJM001" and used == []
 
@@ -405,7 +405,7 @@ def test_parse_text_never_raises_on_any_bytes(raw):
 ])
 def test_the_pure_python_parser_builds_the_same(monkeypatch, text):
     with_c = parse(text)
-    monkeypatch.setattr("cjm.load.FastLoader", yaml.SafeLoader)
+    monkeypatch.setattr("cjm.format.load.FastLoader", yaml.SafeLoader)
     pure = parse(text)
     assert pure.data == with_c.data
     assert problems(pure) == problems(with_c)

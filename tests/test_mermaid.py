@@ -13,7 +13,7 @@ from cjm.importers.mermaid import decode
 from cjm.journey import Journey
 from cjm.render import RenderError, RenderOptions, view_module
 from cjm.render.mermaid import NO_EMOTION_MARK, escape, from_mermaid_score, journey_source, to_mermaid_score
-from cjm.validate import read_map
+from cjm.format.validate import read_map
 from hostile_maps import HOSTILE, hostile_journey, load_journey
 
 EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("examples").glob("*.cjm.yaml"))

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from cjm import model
-from cjm.model import ContentAsset, JourneyMap, LabelledEmotion
+from cjm.format import model
+from cjm.format.model import ContentAsset, JourneyMap, LabelledEmotion
 from map_testing import HEAD, only, problems, small_map, validate, yaml_text
 
 ONE_TOUCHPOINT = yaml_text("""
@@ -291,7 +291,7 @@ def test_duplicate_keys_do_not_hide_the_other_problems():
 
 
 def test_thousands_of_schema_errors_are_counted_not_all_listed():
-    from cjm.schema_errors import MAX_SHOWN_ERRORS
+    from cjm.format.schema_errors import MAX_SHOWN_ERRORS
 
     loaded = validate(HEAD + "personas:\n" + "  - {}\n" * 700)
     assert len(loaded.diagnostics) == MAX_SHOWN_ERRORS + 1

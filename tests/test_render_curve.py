@@ -18,7 +18,7 @@ from cjm.render import RenderError, RenderOptions
 from cjm.render import convert, curve
 from cjm.render.svg import clean, el, num, text_width, wrap
 from cjm.render.theme import DARK, LIGHT, THEMES
-from cjm.validate import read_map, validate_bytes
+from cjm.format.validate import read_map, validate_bytes
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 SHOP = EXAMPLES / "online-shop-checkout.cjm.yaml"
@@ -479,7 +479,7 @@ def test_rendering_twice_gives_identical_bytes(fmt):
 
 
 def test_pdf_is_identical_across_processes_and_carries_no_date():
-    script = ("import sys; from pathlib import Path; from cjm.validate import read_map; "
+    script = ("import sys; from pathlib import Path; from cjm.format.validate import read_map; "
               "from cjm.journey import Journey; from cjm.render import curve; "
               f"m = read_map(Path({str(SHOP)!r})); "
               "sys.stdout.buffer.write(curve.render(Journey(m.journey, m.personas), 'pdf'))")

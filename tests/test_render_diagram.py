@@ -17,7 +17,7 @@ from cjm.render import MissingTool, RenderError, RenderOptions, VIEWS, view_modu
 from cjm.render import diagram
 from cjm.render.dot import ELLIPSIS, WORD_JOINER, run_dot, text_label, tooltip, wrap
 from cjm.render.theme import DARK, DIAGRAM, LIGHT, emotion_bucket
-from cjm.validate import read_map, validate_bytes
+from cjm.format.validate import read_map, validate_bytes
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXAMPLE_MAPS = sorted(p for p in EXAMPLES.rglob("*.cjm.yaml"))

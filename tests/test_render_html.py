@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup
 
-from cjm.diagnostics import Diagnostic, Severity
+from cjm.format.diagnostics import Diagnostic, Severity
 from cjm.journey import Journey
 from cjm.render import RenderError, RenderOptions, view_module
 from cjm.render import html_map
 from cjm.render.html_map import CSP, COLUMN_PX, TEXT_PAIRS, build_page, html_page, palette, safe_href
 from cjm.render.inline_svg import UnsafeSvg, inline_svg
 from cjm.render.theme import DARK, LIGHT
-from cjm.validate import read_map
+from cjm.format.validate import read_map
 from hostile_maps import HOSTILE, hostile_journey, load_journey
 
 ROOT = Path(__file__).resolve().parent.parent

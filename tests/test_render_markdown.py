@@ -11,7 +11,7 @@ from cjm.journey import Journey
 from cjm.render import RenderError, RenderOptions, view_module
 from cjm.render.markdown import fence, inline, report
 from cjm.render.mermaid import journey_source
-from cjm.validate import read_map
+from cjm.format.validate import read_map
 from hostile_maps import HOSTILE, hostile_journey, load_journey
 
 EXAMPLES = sorted(Path(__file__).resolve().parent.parent.joinpath("examples").glob("*.cjm.yaml"))

@@ -14,7 +14,7 @@ import jsonschema
 import pytest
 
 from cjm import __version__
-from cjm.diagnostics import Diagnostic, Severity
+from cjm.format.diagnostics import Diagnostic, Severity
 from cjm.report import REPORTERS, Report, RuleInfo, repo_relative, reporter
 from cjm.report.github import annotation, escape_data, escape_property
 from lint_testing import CART_EMOTION_LINE, HOME_LINE, MAP, project, run_cli, test_rules, write  # noqa: F401

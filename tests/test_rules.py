@@ -21,13 +21,13 @@ import yaml
 from typer.testing import CliRunner
 
 from cjm.cli import app
-from cjm.diagnostics import Severity
+from cjm.format.diagnostics import Severity
 from cjm.journey import Journey, channel_is_online
 from cjm.lint import docs
 from cjm.lint.engine import run_rules
 from cjm.lint.registry import GROUPS, Rule, all_rules, today
-from cjm.model import KNOWN_CHANNELS
-from cjm.validate import read_map, validate_bytes
+from cjm.format.model import KNOWN_CHANNELS
+from cjm.format.validate import read_map, validate_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "rules"

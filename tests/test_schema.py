@@ -13,7 +13,7 @@ from jsonschema import Draft7Validator
 from typer.testing import CliRunner
 
 from cjm.cli import app
-from cjm.schema import map_schema, schema_text
+from cjm.format.schema import map_schema, schema_text
 
 REPO = Path(__file__).resolve().parents[1]
 COMMITTED = REPO / "schemas" / "cjm-map.v1.schema.json"

@@ -19,7 +19,7 @@ from cjm.io import replace_folder
 from cjm.journey import Journey
 from cjm.render import RenderError
 from cjm.site import SITE_MARKER, build_site, plan, slugify, sparkline, unique_slug
-from cjm.validate import validate_bytes
+from cjm.format.validate import validate_bytes
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

@@ -39,5 +39,5 @@ def test_validate_imports_nothing_heavy():
 
 def test_the_plugin_loader_stand_in_keeps_models_working():
     modules = _imported_by("validate", str(EXAMPLE))
-    assert "cjm.model" in modules and "pydantic.plugin._loader" in modules
+    assert "cjm.format.model" in modules and "pydantic.plugin._loader" in modules
     assert "importlib.metadata" not in modules

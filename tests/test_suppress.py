@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cjm.diagnostics import Diagnostic
+from cjm.format.diagnostics import Diagnostic
 from cjm.lint.engine import Linter
 from cjm.lint.suppress import comment_column
-from cjm.validate import read_map
+from cjm.format.validate import read_map
 from lint_testing import CART_EMOTION_LINE, HOME_LINE, MAP, project, test_rules, write  # noqa: F401
 
 pytestmark = pytest.mark.usefixtures("test_rules")

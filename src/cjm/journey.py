@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from cjm.diagnostics import Path
-from cjm.model import JourneyMap, LabelledEmotion, Persona, Stage, StageKind, Touchpoint
+from cjm.format.diagnostics import Path
+from cjm.format.model import JourneyMap, LabelledEmotion, Persona, Stage, StageKind, Touchpoint
 
 if TYPE_CHECKING:
     from cjm.evidence.observed import Observed

@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
-from cjm.diagnostics import Diagnostic, Severity, count_by_severity, sort_key
+from cjm.format.diagnostics import Diagnostic, Severity, count_by_severity, sort_key
 from cjm.journey import Journey, mood
 from cjm.render import RenderError, RenderOptions, VIEWS, view_module
 from cjm.render.theme import THEMES, emotion_bucket
-from cjm.validate import LoadedMap
+from cjm.format.validate import LoadedMap
 
 SITE_MARKER = ".cjm-site"  # marks a folder as a site cjm wrote, so a rebuild may replace it
 INDEX = "index.html"

@@ -28,9 +28,9 @@ import sys
 import time
 
 WARM_MODULES = (
-    "cjm.cli", "cjm.validate", "cjm.report.text", "cjm.report.json_report", "cjm.report.sarif",
+    "cjm.cli", "cjm.format.validate", "cjm.report.text", "cjm.report.json_report", "cjm.report.sarif",
     "cjm.report.github", "cjm.report.concise", "cjm.lint.engine", "cjm.journey", "cjm.render.diagram",
-    "cjm.render.curve", "cjm.render.html", "cjm.render.markdown", "cjm.render.mermaid", "cjm.diff",
+    "cjm.render.curve", "cjm.render.html", "cjm.render.markdown", "cjm.render.mermaid", "cjm.diff.maps",
     "cjm.site", "rich.console", "rich.text", "jinja2", "graphviz",
 )
 

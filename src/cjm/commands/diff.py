@@ -24,7 +24,7 @@ def diff(
 ) -> None:
     """Semantic diff of journey maps (stages, touchpoints, emotions, pains, metrics, findings) or of observed journeys."""
     from cjm.commands.common import EXIT_FINDINGS, EXIT_OK, fail_usage, use_color
-    from cjm.diff_command import DiffInputError, run_diff
+    from cjm.diff.command import DiffInputError, run_diff
 
     try:
         text, regressed, invalid = run_diff(paths or [], rev, format.value, lint=lint, share_change=share_change,

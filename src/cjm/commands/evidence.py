@@ -133,7 +133,7 @@ def _read_valid_map(path: Path):
     from cjm.commands.common import EXIT_FINDINGS
     from cjm.report import Report
     from cjm.report.text import render as text_report
-    from cjm.validate import read_map
+    from cjm.format.validate import read_map
 
     loaded = read_map(path)
     if any(d.code == "CJM000" for d in loaded.diagnostics):

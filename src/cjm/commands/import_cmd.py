@@ -33,7 +33,7 @@ def mermaid(
     from cjm.project import display_name
     from cjm.report import Report
     from cjm.report.text import render as text_report
-    from cjm.validate import validate_bytes
+    from cjm.format.validate import validate_bytes
 
     try:
         raw = file.read_bytes()

@@ -53,10 +53,10 @@ def lint(
     observed: Optional[list[Path]] = typer.Option(None, "--observed", metavar="FILE", help="An observed journey (from `cjm evidence compute`): the map with its id is also checked against it (evidence rules, CJM6xx). Repeat for several maps."),
 ) -> None:
     """Lint maps for gaps: coverage, emotions, measurement, flow and upkeep (plus validation problems); with --observed, against what customers did."""
-    from cjm.diagnostics import Severity
+    from cjm.format.diagnostics import Severity
     from cjm.lint.config import ConfigError
     from cjm.lint.engine import Overrides, lint_paths
-    from cjm.load import Limits
+    from cjm.format.load import Limits
     from cjm.progress import is_machine_format
 
     if format is None:

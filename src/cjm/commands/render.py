@@ -50,10 +50,10 @@ def render(
     dot) or a layout past --dot-timeout.
     """
     from cjm.journey import Journey
-    from cjm.load import Limits
+    from cjm.format.load import Limits
     from cjm.progress import progress
     from cjm.render import MissingTool, RenderError, RenderOptions
-    from cjm.validate import read_map
+    from cjm.format.validate import read_map
 
     names = _view_names(views or ["diagram"])
     modules = {name: _view_module(name) for name in names}

@@ -12,7 +12,7 @@ def schema(
     """Print the JSON Schema of the map format (draft-07, for editors and CI)."""
     from cjm.commands.common import fail_usage
     from cjm.io import write_output
-    from cjm.schema import schema_text
+    from cjm.format.schema import schema_text
 
     try:
         write_output(str(output) if output else None, schema_text())

@@ -28,10 +28,10 @@ def site(
     """
     from cjm import __version__
     from cjm.io import replace_folder
-    from cjm.load import Limits
+    from cjm.format.load import Limits
     from cjm.progress import progress
     from cjm.site import SITE_MARKER, build_site, plan
-    from cjm.validate import read_map
+    from cjm.format.validate import read_map
 
     _check_output(output, SITE_MARKER)
     maps = find_maps(paths or [])

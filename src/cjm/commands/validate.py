@@ -24,9 +24,9 @@ def validate(
     """Check maps against the format: YAML syntax, schema, ids and references."""
     import gc
 
-    from cjm.load import Limits
+    from cjm.format.load import Limits
     from cjm.report import Report
-    from cjm.validate import validate_files
+    from cjm.format.validate import validate_files
 
     # Validation allocates many objects and makes almost no reference cycles: collect less often.
     gc.set_threshold(100_000, 50, 100)

@@ -21,7 +21,7 @@ from cjm.evidence.observed import (Edge, Input, Observed, Overlap, Provenance, S
 from cjm.evidence.presets import resolve_columns
 from cjm.evidence.source import (InputFile, SourceError, expand_inputs, file_digest, raw_time_sample,
                                  read_events, shown)
-from cjm.model import JourneyMap
+from cjm.format.model import JourneyMap
 
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ONE_MICROSECOND = timedelta(microseconds=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cjm.diff_report import tables_text
+from cjm.diff.report import tables_text
 from cjm.evidence.diff import ObservedDiff
 from cjm.markdown_text import inline, table_cell
 

@@ -6,7 +6,7 @@ import hashlib
 import json
 from typing import Any
 
-from cjm.model import JourneyMap
+from cjm.format.model import JourneyMap
 
 
 def rules_document(journey_map: JourneyMap) -> dict[str, Any]:

@@ -13,8 +13,8 @@ import ibis
 import ibis.expr.types as ir
 
 from cjm.evidence.source import PROPERTY_PREFIX, property_column
-from cjm.model import JourneyMap
-from cjm.model_events import EVENT_COLUMN, Condition, Matcher
+from cjm.format.model import JourneyMap
+from cjm.format.model_events import EVENT_COLUMN, Condition, Matcher
 
 
 REGEX_SPECIALS = set("\\.^$|?*+()[]{}")

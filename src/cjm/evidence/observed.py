@@ -16,7 +16,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from cjm.diagnostics import Diagnostic, Severity, SourceMap
+from cjm.format.diagnostics import Diagnostic, Severity, SourceMap
 
 OBSERVED_VERSION = 1
 # Characters the loader refuses in a file (C0 and C1 controls but tab and line ends, DEL,
@@ -157,8 +157,8 @@ MAX_BYTES = 64 * 1024 * 1024
 
 
 def parse_observed(raw: bytes, file: str) -> LoadedObserved:
-    from cjm.load import Limits, parse_text
-    from cjm.schema_errors import schema_diagnostics
+    from cjm.format.load import Limits, parse_text
+    from cjm.format.schema_errors import schema_diagnostics
 
     parsed = parse_text(raw, file, Limits(max_bytes=MAX_BYTES, max_nodes=5_000_000))
     loaded = LoadedObserved(file, parsed.source, diagnostics=[_about_observed(d) for d in parsed.diagnostics])

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from cjm.model_events import EVENT_COLUMN
+from cjm.format.model_events import EVENT_COLUMN
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from cjm.evidence.compute import EvidenceError, plan_for
 from cjm.evidence.matching import assign_touchpoints
 from cjm.evidence.presets import ResolvedColumns, resolve_columns
 from cjm.evidence.source import normalise
-from cjm.model import JourneyMap
+from cjm.format.model import JourneyMap
 
 # Names ``--dialect`` takes for Ibis's compilers; ``spark`` is PySpark's.
 ALIASES = {"spark": "pyspark", "postgresql": "postgres", "sqlserver": "mssql", "tsql": "mssql"}

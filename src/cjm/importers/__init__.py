@@ -11,7 +11,7 @@ import importlib
 from dataclasses import dataclass, field
 from types import ModuleType
 
-from cjm.diagnostics import Diagnostic
+from cjm.format.diagnostics import Diagnostic
 
 IMPORTERS: dict[str, str] = {
     "mermaid": "cjm.importers.mermaid",

@@ -25,9 +25,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cjm.diagnostics import Diagnostic
+from cjm.format.diagnostics import Diagnostic
 from cjm.importers import ImportResult
-from cjm.model import SLUG_PATTERN
+from cjm.format.model import SLUG_PATTERN
 from cjm.render.mermaid import MAX_SCORE, MIN_SCORE, NO_EMOTION_MARK, from_mermaid_score
 
 CODE, NAME = "CJM040", "mermaid-syntax"

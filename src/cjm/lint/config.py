@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from cjm.diagnostics import Position, Severity
+from cjm.format.diagnostics import Position, Severity
 from cjm.lint.select import CodeInfo, Selection, SelectorError, code_for, matches, suggestion
 from cjm.lint.toml_positions import KeyPath, positions
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping
 
-from cjm.diagnostics import Diagnostic, Severity, diagnostic_at
+from cjm.format.diagnostics import Diagnostic, Severity, diagnostic_at
 from cjm.journey import Journey
 from cjm.lint.config import ConfigError, ConfigFinder, ConfigProblem, LintConfig
 from cjm.lint.registry import Rule, all_rules, today
@@ -23,9 +23,9 @@ from cjm.lint.select import (
     severities,
 )
 from cjm.lint.suppress import apply_suppressions, read_suppressions, unused_suppressions
-from cjm.load import Limits
+from cjm.format.load import Limits
 from cjm.report import Report, RuleInfo
-from cjm.validate import LoadedMap, read_map
+from cjm.format.validate import LoadedMap, read_map
 
 if TYPE_CHECKING:
     from cjm.evidence.observed import Observed

@@ -21,7 +21,7 @@ import os
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterator
 
-from cjm.diagnostics import Path, Severity
+from cjm.format.diagnostics import Path, Severity
 from cjm.journey import Journey
 
 GROUPS = {

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-from cjm.diagnostics import Severity
+from cjm.format.diagnostics import Severity
 from cjm.lint.registry import GROUPS, all_rules
 
 VALIDATION_CODES: dict[str, tuple[str, str]] = {

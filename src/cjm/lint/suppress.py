@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from cjm.diagnostics import Diagnostic, Path, Position, Severity, SourceMap, Span
+from cjm.format.diagnostics import Diagnostic, Path, Position, Severity, SourceMap, Span
 from cjm.lint.select import INVALID_SUPPRESSION, SUPPRESSION_CODES, UNUSED_SUPPRESSION, CodeInfo, code_for, is_validation_code, suggestion
 
 _DIRECTIVE = re.compile(r"(?:^|;)\s*cjm:\s*")

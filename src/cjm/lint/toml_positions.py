@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from cjm.diagnostics import Position
+from cjm.format.diagnostics import Position
 
 KeyPath = tuple[str | int, ...]
 

@@ -17,7 +17,7 @@ from itertools import count
 from typing import TYPE_CHECKING, Iterator
 
 from cjm.journey import Journey, Step, emotion_label, score_of
-from cjm.model import Stage
+from cjm.format.model import Stage
 from cjm.render import RenderError, RenderOptions
 from cjm.render.dot import render_png, run_dot, text_label, tooltip, wrap
 from cjm.render.theme import DIAGRAM, THEMES, DiagramStyle, Theme, emotion_bucket

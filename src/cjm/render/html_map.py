@@ -22,9 +22,9 @@ import re
 from dataclasses import dataclass, field, replace
 
 from cjm import __version__
-from cjm.diagnostics import Diagnostic, Path, format_path
+from cjm.format.diagnostics import Diagnostic, Path, format_path
 from cjm.journey import Journey, Step, emotion_label, mood
-from cjm.model import Content
+from cjm.format.model import Content
 from cjm.render import RenderError, RenderOptions
 from cjm.render.inline_svg import inline_svg
 from cjm.render.mapfacts import check_persona, metric_figures, metric_status, number, review, signed, steps_by_stage

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 
 from cjm.journey import Journey, Step
-from cjm.model import Direction, Metric
+from cjm.format.model import Direction, Metric
 from cjm.render import RenderError
 
 STALE_AFTER_DAYS = 183  # about six months: maps are living documents, reviewed twice a year

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from cjm.evidence.observed import Edge, Observed, StageCounts, TouchpointCounts
     from cjm.journey import Journey, Step
-    from cjm.model import JourneyMap
+    from cjm.format.model import JourneyMap
 
 SEP = " \u00b7 "
 

@@ -9,7 +9,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
-from cjm.diagnostics import Diagnostic, Severity, count_by_severity, sort_key
+from cjm.format.diagnostics import Diagnostic, Severity, count_by_severity, sort_key
 
 REPORTERS: dict[str, str] = {
     "text": "cjm.report.text",

@@ -7,7 +7,7 @@ otherwise end a property.
 
 from __future__ import annotations
 
-from cjm.diagnostics import Diagnostic, Severity
+from cjm.format.diagnostics import Diagnostic, Severity
 from cjm.report import Report, repo_paths, repo_relative
 
 COMMANDS = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}

@@ -12,7 +12,7 @@ import json
 from urllib.parse import quote
 
 from cjm import __version__
-from cjm.diagnostics import Diagnostic, Severity
+from cjm.format.diagnostics import Diagnostic, Severity
 from cjm.report import Report, RuleInfo, repo_paths
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from itertools import groupby
 
-from cjm.diagnostics import Diagnostic
+from cjm.format.diagnostics import Diagnostic
 from cjm.report import Report
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import difflib
 from typing import Iterator
 
-from cjm.diagnostics import Path, Severity
+from cjm.format.diagnostics import Path, Severity
 from cjm.journey import Journey, channel_is_online
 from cjm.lint.registry import Finding, Rule, register
-from cjm.model import KNOWN_CHANNELS, Persona
+from cjm.format.model import KNOWN_CHANNELS, Persona
 
 
 def served_by_stage(journey: Journey) -> list[set[str]]:

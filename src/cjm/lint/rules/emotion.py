@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cjm.diagnostics import Path, Severity
+from cjm.format.diagnostics import Path, Severity
 from cjm.journey import Journey, Step, mood
 from cjm.lint.registry import Finding, Rule, register
 

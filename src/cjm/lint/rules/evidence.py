@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cjm.diagnostics import Severity
+from cjm.format.diagnostics import Severity
 from cjm.evidence.observed import Observed
 from cjm.journey import Journey, Step
 from cjm.lint.registry import Finding, Rule, register

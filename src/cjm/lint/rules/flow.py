@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cjm.diagnostics import Severity
+from cjm.format.diagnostics import Severity
 from cjm.journey import Journey
 from cjm.lint.registry import Finding, Rule, register
-from cjm.model import StageKind
+from cjm.format.model import StageKind
 
 # Going back into these stages is the ongoing relationship, not a detour.
 LOOP_TARGET_KINDS = frozenset({StageKind.usage, StageKind.retention, StageKind.support})

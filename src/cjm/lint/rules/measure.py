@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cjm.diagnostics import Severity
+from cjm.format.diagnostics import Severity
 from cjm.journey import Journey
 from cjm.lint.registry import Finding, Rule, register
-from cjm.model import Direction, Metric
+from cjm.format.model import Direction, Metric
 
 
 @register

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from cjm.diagnostics import Severity
+from cjm.format.diagnostics import Severity
 from cjm.journey import Journey
 from cjm.lint.registry import Finding, Rule, register, today
 

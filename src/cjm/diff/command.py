@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from cjm.diff import MapDiff, diff_journeys
-from cjm.diff_report import RENDERERS
+from cjm.diff.maps import MapDiff, diff_journeys
+from cjm.diff.report import RENDERERS
 from cjm.gitrev import GitError, maps_at, read_at, repo_top, verify_rev
 from cjm.journey import Journey
 from cjm.project import UsageError, discover_maps, display_name
-from cjm.validate import LoadedMap, read_map, validate_bytes
+from cjm.format.validate import LoadedMap, read_map, validate_bytes
 
 
 class DiffInputError(Exception):

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Iterable
 
-from cjm.diagnostics import Diagnostic, Severity
+from cjm.format.diagnostics import Diagnostic, Severity
 from cjm.journey import Journey, Step
 
 

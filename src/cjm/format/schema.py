@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cjm.model import JourneyMap
+from cjm.format.model import JourneyMap
 
 SCHEMA_ID = "https://cjm.dev/schemas/cjm-map.v1.schema.json"
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"

@@ -11,12 +11,12 @@ from typing import Iterator, Sequence
 
 from pydantic import ValidationError
 
-from cjm.check import check_data
-from cjm.diagnostics import Diagnostic, Severity, SourceMap
-from cjm.load import Limits, parse_text
-from cjm.model import JourneyMap, Persona
+from cjm.format.check import check_data
+from cjm.format.diagnostics import Diagnostic, Severity, SourceMap
+from cjm.format.load import Limits, parse_text
+from cjm.format.model import JourneyMap, Persona
 from cjm.project import display_name, find_root
-from cjm.schema_errors import schema_diagnostics, schema_error_paths
+from cjm.format.schema_errors import schema_diagnostics, schema_error_paths
 
 
 @dataclass
@@ -117,7 +117,7 @@ def validate_bytes(raw: bytes, path: Path, file: str, limits: Limits = Limits(),
             if journey is None and (not isinstance(imports, list) or any(p[:1] == ("imports",) for p in skip)):
                 known = None  # the import list itself is broken: the personas it brings are unknown
             else:
-                from cjm.imports import resolve_imports  # only maps with imports need it
+                from cjm.format.imports import resolve_imports  # only maps with imports need it
 
                 loaded.root = root or find_root(path)
                 imported = resolve_imports([ref for ref in imports if isinstance(ref, str)], path,

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Union
 
 from pydantic import AfterValidator, ConfigDict, Discriminator, Field, StringConstraints, Tag, model_validator
 
-from cjm.model_base import Model, empty_list
+from cjm.format.model_base import Model, empty_list
 
 try:  # the parser behind ``re``; its name lost the ``sre_`` prefix in Python 3.11
     from re import _constants as _re_constants, _parser as _re_parser

@@ -1,7 +1,7 @@
 """The map format, version 1: the only definition of what a journey map is.
 
 The loader hands these models plain data whose scalars are all strings (see
-``cjm.load``), so YAML 1.1 guessing never happens: pydantic's lax mode turns
+``cjm.format.load``), so YAML 1.1 guessing never happens: pydantic's lax mode turns
 ``"1"`` into a number where a number is wanted and leaves text as written.
 Every field has a description; it becomes editor hover text and reference docs.
 Annotations are evaluated as written (no ``from __future__ import annotations``):
@@ -25,8 +25,8 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from cjm.model_base import Model, empty_dict, empty_list
-from cjm.model_events import Analytics, Events
+from cjm.format.model_base import Model, empty_dict, empty_list
+from cjm.format.model_events import Analytics, Events
 
 FORMAT_VERSION = 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import json
 
-from cjm.diff import MapDiff
+from cjm.diff.maps import MapDiff
 from cjm.markdown_text import fence, inline, table_cell
 
 FORMATS = ("text", "markdown", "json")

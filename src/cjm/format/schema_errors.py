@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from cjm.diagnostics import Diagnostic, Path, SourceMap, diagnostic_at
+from cjm.format.diagnostics import Diagnostic, Path, SourceMap, diagnostic_at
 
 MAX_SHOWN_INPUT = 60
 MAX_SHOWN_ERRORS = 1000  # per file; more are counted, not listed

@@ -12,11 +12,11 @@ from pathlib import Path, PurePosixPath
 
 from pydantic import ValidationError
 
-from cjm.diagnostics import Diagnostic, SourceMap, diagnostic_at
-from cjm.load import Limits, parse_text
-from cjm.model import JourneyMap, Persona
+from cjm.format.diagnostics import Diagnostic, SourceMap, diagnostic_at
+from cjm.format.load import Limits, parse_text
+from cjm.format.model import JourneyMap, Persona
 from cjm.project import display_name
-from cjm.schema_errors import schema_diagnostics
+from cjm.format.schema_errors import schema_diagnostics
 
 MAX_IMPORT_DEPTH = 8
 MAX_IMPORTED_FILES = 64

@@ -25,7 +25,7 @@ from yaml.events import (
     SequenceStartEvent,
 )
 
-from cjm.diagnostics import Diagnostic, Path, Position, RawSpan, Severity, SourceMap, Spans
+from cjm.format.diagnostics import Diagnostic, Path, Position, RawSpan, Severity, SourceMap, Spans
 
 from yaml import SafeLoader as PythonLoader
 

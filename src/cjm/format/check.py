@@ -11,8 +11,8 @@ from __future__ import annotations
 import difflib
 from typing import Any, Collection, Iterable, Iterator
 
-from cjm.diagnostics import Diagnostic, Path, SourceMap, diagnostic_at
-from cjm.model import LABELLED_KEYS, JourneyMap, Persona
+from cjm.format.diagnostics import Diagnostic, Path, SourceMap, diagnostic_at
+from cjm.format.model import LABELLED_KEYS, JourneyMap, Persona
 
 EMOTION_FIELDS = ("emotion", "target_emotion")
 MAX_SUGGESTIONS = 50  # "did you mean" hints per file

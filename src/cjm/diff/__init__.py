@@ -1,0 +1,1 @@
+"""Two versions of a map, or of an observed journey, compared: what changed, for people and CI."""
