@@ -5,15 +5,41 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench bench-compare fuzz graphviz chromium clean schema
+LOCK := requirements/dev.lock
+
+.PHONY: setup demo test test-latest lock bench bench-compare fuzz mutate graphviz chromium clean schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+# the development and test environment is the lock, exactly (hashes checked); cjm itself goes on top
+# of it with no dependency resolution, so nothing newer than what CI passed with slips in
+$(STAMP): $(BIN)/python pyproject.toml $(LOCK)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $(STAMP)
+
+# refresh the lock on purpose: the newest versions pyproject's ranges allow, for Python 3.11 on
+# Linux (x86_64); review the diff of $(LOCK) and run make test before committing it
+lock: $(BIN)/python
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev --extra spark --extra bench --extra mutate \
+	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes --upgrade \
+	  --quiet -o $(LOCK)
+	@echo "$(LOCK) refreshed: git diff $(LOCK), then make test"
+
+# the suite on the newest versions the ranges allow, in a venv of its own: drift shows here
+# before users meet it (run it before refreshing the lock, and monthly)
+LATEST := .venv-latest
+test-latest: graphviz chromium
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev,spark]'
+	$(LATEST)/bin/python -m pip freeze --exclude-editable > $(LATEST)/versions.txt
+	@echo "versions tested: $(LATEST)/versions.txt"
+	$(LATEST)/bin/python -m pytest -q -n 2
 
 graphviz:
 	@if ! command -v dot >/dev/null 2>&1; then \
@@ -64,7 +90,6 @@ bench: setup
 
 # cjm side by side with check-jsonschema, yamllint and the Mermaid CLI (installed here when missing)
 bench-compare: setup
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/compare.py
 
 # long fuzzing: Hypothesis with thousands of random examples (failures kept in .hypothesis/fuzz),
@@ -84,4 +109,4 @@ schema: setup
 	$(BIN)/cjm schema -o schemas/cjm-map.v1.schema.json
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache
+	rm -rf $(VENV) $(LATEST) build dist src/*.egg-info .pytest_cache
