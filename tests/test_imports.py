@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -223,14 +227,67 @@ def test_without_a_root_marker_imports_stay_in_the_current_folder(tmp_path, monk
     assert {d.file for d in loaded.diagnostics} == {"loose/main.cjm.yaml", "secret.cjm.yaml"}
 
 
-def test_unreadable_imported_file(project):
-    if os.geteuid() == 0:
-        pytest.skip("root reads every file")
-    shared = write_map(project / "shared.cjm.yaml")
+NOBODY = 65534  # the uid and gid root drops to, so that file modes apply
+
+
+def diagnostics_read_unprivileged(main: Path) -> list[tuple]:
+    """``read_map(main)``'s diagnostics as (file, code, line, col, message), read by a user whom file
+    modes bind. Root reads every file whatever its mode, so as root the read runs in a forked child
+    that first drops to uid and gid 65534 (the parent has imported everything it needs)."""
+
+    def found() -> list[tuple]:
+        return [(d.file, d.code, d.line, d.col, d.message) for d in read_map(main).diagnostics]
+
+    if os.geteuid() != 0:
+        return found()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: reports through the pipe and exits, never returns into pytest
+        status = 1
+        try:
+            os.close(read_end)
+            os.setgroups([])
+            os.setgid(NOBODY)
+            os.setuid(NOBODY)
+            payload = {"uid": os.geteuid(), "found": found()}
+            status = 0
+        except BaseException as error:  # noqa: BLE001 - the parent reports it
+            payload = {"error": f"{type(error).__name__}: {error}"}
+        try:
+            data = memoryview(json.dumps(payload).encode())
+            while data:
+                data = data[os.write(write_end, data):]
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        payload = json.loads(pipe.read() or b'{"error": "the child wrote nothing"}')
+    os.waitpid(pid, 0)
+    assert "error" not in payload, f"the unprivileged read failed: {payload['error']}"
+    assert payload["uid"] == NOBODY
+    return [tuple(item) for item in payload["found"]]
+
+
+@pytest.fixture
+def open_project(monkeypatch):
+    """A project root as the current folder, in a folder any user may enter (pytest's tmp_path is
+    root's alone), so that an unprivileged reader meets only the file modes the test sets."""
+    root = Path(tempfile.mkdtemp(prefix="cjm-imports-")).resolve()
+    root.chmod(0o755)
+    (root / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    monkeypatch.chdir(root)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_unreadable_imported_file(open_project):
+    shared = write_map(open_project / "shared.cjm.yaml")
+    main = write_map(open_project / "main.cjm.yaml", imports=["shared.cjm.yaml"])
+    assert diagnostics_read_unprivileged(main) == []  # readable, the same project is clean
     shared.chmod(0)
-    main = write_map(project / "main.cjm.yaml", imports=["shared.cjm.yaml"])
-    [diag] = read_map(main).diagnostics
-    assert diag.message.startswith("cannot read imported file 'shared.cjm.yaml'")
+    [(file, code, line, col, message)] = diagnostics_read_unprivileged(main)
+    assert (file, code, line, col) == ("main.cjm.yaml", "CJM030", 4, 11)  # the import's item on line 4
+    assert message == f"cannot read imported file 'shared.cjm.yaml': {os.strerror(errno.EACCES)}"
 
 
 def test_fifo_is_not_read(project):
