@@ -224,10 +224,48 @@ def test_init_writes_a_starter_map_that_validates(runner, tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(app, ["init"])
     assert result.exit_code == 0
-    assert result.stdout == "wrote journey.cjm.yaml; next: cjm validate journey.cjm.yaml\n"
+    assert result.stdout.endswith("wrote journey.cjm.yaml; next: cjm validate journey.cjm.yaml\n")
     text = (tmp_path / "journey.cjm.yaml").read_text()
     assert text.startswith("# yaml-language-server: $schema=")
     assert runner.invoke(app, ["validate", "journey.cjm.yaml"]).stdout == "1 map valid\n"
+
+
+def test_a_new_map_was_reviewed_today_and_lints_without_warnings(runner, tmp_path, monkeypatch):
+    import datetime
+
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["init"]).exit_code == 0
+    assert f"reviewed: {datetime.date.today().isoformat()} " in (tmp_path / "journey.cjm.yaml").read_text()
+    result = runner.invoke(app, ["lint", "journey.cjm.yaml", "--format", "json"])
+    assert result.exit_code == 0
+    findings = json.loads(result.stdout)["findings"] if isinstance(json.loads(result.stdout), dict) else json.loads(result.stdout)
+    assert [f for f in findings if f["severity"] in ("error", "warning")] == []
+    assert "CJM501" not in result.stdout
+
+
+def test_init_writes_the_schema_beside_the_project_once(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["init"])
+    assert result.stdout == ("wrote schemas/cjm-map.v1.schema.json (the map format's JSON Schema, for editors)\n"
+                             "wrote journey.cjm.yaml; next: cjm validate journey.cjm.yaml\n")
+    assert (tmp_path / "journey.cjm.yaml").read_text().startswith("# yaml-language-server: $schema=schemas/cjm-map.v1.schema.json\n")
+    # a second map reuses the schema; one that differs (an older cjm's) is kept and named
+    (tmp_path / "schemas" / "cjm-map.v1.schema.json").write_text("{}\n")
+    result = runner.invoke(app, ["init", "second.cjm.yaml"])
+    assert result.exit_code == 0
+    assert result.stdout.startswith("kept schemas/cjm-map.v1.schema.json, which differs from this cjm's schema; "
+                                    "refresh it with: cjm schema -o schemas/cjm-map.v1.schema.json\n")
+    assert (tmp_path / "schemas" / "cjm-map.v1.schema.json").read_text() == "{}\n"
+
+
+def test_init_with_a_schema_path_or_url(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert runner.invoke(app, ["init", "a.cjm.yaml", "--schema", "tools/map.schema.json"]).exit_code == 0
+    assert (tmp_path / "a.cjm.yaml").read_text().startswith("# yaml-language-server: $schema=tools/map.schema.json\n")
+    assert json.loads((tmp_path / "tools" / "map.schema.json").read_text())["title"] == "cjm journey map, format version 1"
+    url = "https://example.org/cjm-map.v1.schema.json"
+    assert runner.invoke(app, ["init", "b.cjm.yaml", "--schema", url]).exit_code == 0
+    assert (tmp_path / "b.cjm.yaml").read_text().startswith(f"# yaml-language-server: $schema={url}\n")
 
 
 def test_init_into_a_folder_and_a_new_path(runner, tmp_path, monkeypatch):

@@ -104,9 +104,38 @@ def test_examples_start_with_the_schema_modeline():
         assert (example.parent / target).resolve() == COMMITTED, example.name
 
 
-def test_the_starter_map_passes_the_json_schema(validator):
-    starter = files("cjm").joinpath("templates/starter.cjm.yaml").read_text(encoding="utf-8")
-    assert list(validator.iter_errors(as_editor_reads(yaml.safe_load(starter)))) == []
+def test_cjm_init_writes_a_modeline_that_leads_to_the_schema(tmp_path, monkeypatch):
+    """Follow the modeline of the map ``cjm init`` writes, as yaml-language-server does (a path
+    relative to the map's folder): it finds the format's schema, on a machine with no network,
+    and the starter map passes it."""
+    (tmp_path / ".git").mkdir()  # a project root
+    (tmp_path / "journeys" / "web").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "journeys")
+    result = CliRunner().invoke(app, ["init", "web/signup.cjm.yaml"])
+    assert result.exit_code == 0, result.output
+    written = tmp_path / "journeys" / "web" / "signup.cjm.yaml"
+    first = written.read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../schemas/cjm-map.v1.schema.json"
+    target = (written.parent / first.split("$schema=", 1)[1]).resolve()
+    assert target == (tmp_path / "schemas" / "cjm-map.v1.schema.json").resolve()
+    schema = json.loads(target.read_text(encoding="utf-8"))
+    assert schema == map_schema()
+    errors = Draft7Validator(schema).iter_errors(as_editor_reads(yaml.safe_load(written.read_text(encoding="utf-8"))))
+    assert list(errors) == []
+
+
+def test_cjm_init_in_this_repository_names_the_committed_schema(tmp_path):
+    """Inside the repository the modeline leads to the committed schema, which is not rewritten."""
+    target = REPO / "examples" / "init-test.cjm.yaml"
+    before = COMMITTED.stat().st_mtime_ns
+    try:
+        result = CliRunner().invoke(app, ["init", str(target)])
+        assert result.exit_code == 0, result.output
+        first = target.read_text(encoding="utf-8").splitlines()[0]
+        assert (target.parent / first.split("$schema=", 1)[1]).resolve() == COMMITTED
+    finally:
+        target.unlink(missing_ok=True)
+    assert COMMITTED.stat().st_mtime_ns == before
 
 
 @pytest.mark.parametrize("change, word", [
