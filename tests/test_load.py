@@ -290,6 +290,16 @@ def test_deep_block_nesting_is_refused(each_loader):
     assert (diag.code, diag.line, diag.col) == ("CJM003", 4 + 64, 1 + 2 * 64)
 
 
+@pytest.mark.parametrize("levels", [65, 10_000])
+def test_deep_nesting_in_an_observed_file_is_refused(levels, each_loader):
+    from cjm.evidence.observed import parse_observed
+
+    text = '{"cjm_observed": 1,\n "provenance": ' + "[" * levels + "]" * levels + "}\n"
+    loaded = parse_observed(text.encode(), "o.observed.json")
+    assert [(d.code, d.line, d.col, d.message) for d in loaded.diagnostics] == [
+        ("CJM003", 2, 16 + 63, "nesting deeper than 64 levels")]
+
+
 def test_a_parser_limit_on_text_cjm_accepts_is_never_shown(monkeypatch):
     """Were a parser to stop at its own limit on a text within cjm's, the pure-Python parser
     reads it, and the map loads: no library's wording reaches the user."""
