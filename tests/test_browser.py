@@ -2,12 +2,15 @@
 
 Opened from disk, the page must log no console error, request nothing but itself, and run no
 script even when every text in the map is a payload. Screenshots (light, dark, print on A3
-landscape) are written under pytest's tmp folder for a person to look at. Without a browser
-the tests are skipped and say why; ``make test`` installs chromium with apt-get when it runs as root.
+landscape) are written under pytest's tmp folder for a person to look at. Without Chromium or
+Playwright the tests are skipped and say why, except in CI (``CI=true``), where that skip fails
+(tests/ci_skips.py): ``make test`` installs both. A Chromium that is there but does not start
+is a failure everywhere.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -18,6 +21,8 @@ from cjm.render import RenderOptions
 from cjm.render.html_map import html_page
 from cjm.format.validate import read_map
 from hostile_maps import hostile_journey
+
+pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOUT = ROOT / "examples" / "online-shop-checkout.cjm.yaml"
@@ -69,10 +74,25 @@ def browser():
     with sync_playwright() as playwright:
         try:
             chromium = playwright.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS, timeout=60_000)
-        except Exception as exc:  # noqa: BLE001 - any launch failure means: no browser here
-            pytest.skip(f"Chromium at {exe} does not start headless: {str(exc).splitlines()[0]}")
+        except Exception as exc:  # noqa: BLE001 - an installed browser that does not start is a failure
+            pytest.fail(f"Chromium at {exe} does not start headless: {exc}", pytrace=False)
         yield chromium
         chromium.close()
+
+
+def test_a_chromium_that_does_not_start_fails_the_tests_that_need_it(pytester, tmp_path, monkeypatch):
+    """Not a skip: an installed browser that cannot start is what this file exists to catch."""
+    fake = tmp_path / "bin" / "chromium"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\necho 'cannot open the display' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("CI", raising=False)
+    pytester.makepyfile(test_needs_a_browser="from test_browser import browser  # noqa: F401\n\n"
+                                             "def test_page(browser):\n    pass\n")
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*Chromium at {fake} does not start headless*"])
 
 
 @pytest.fixture(scope="module")
