@@ -24,7 +24,7 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 # Linux (x86_64); review the diff of $(LOCK) and run make test before committing it
 lock: $(BIN)/python
 	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev --extra spark --extra bench --extra mutate \
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev --extra spark --extra bench --extra mutate --extra serve \
 	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes --upgrade \
 	  --quiet -o $(LOCK)
 	@echo "$(LOCK) refreshed: git diff $(LOCK), then make test"
@@ -36,7 +36,7 @@ test-latest: graphviz chromium
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
-	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev,spark]'
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev,spark,serve]'
 	$(LATEST)/bin/python -m pip freeze --exclude-editable > $(LATEST)/versions.txt
 	@echo "versions tested: $(LATEST)/versions.txt"
 	$(LATEST)/bin/python -m pytest -q -n 2
