@@ -267,7 +267,17 @@ def test_the_committed_observed_file_equals_a_fresh_compute(journey_map, log, tm
 
 
 def test_a_log_that_cannot_be_fetched_skips_with_the_reason(tmp_path, monkeypatch):
+    monkeypatch.delenv("CI", raising=False)
     monkeypatch.setenv("PIP_NO_INDEX", "1")
     monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
     with pytest.raises(pytest.skip.Exception, match="the real event log is not available: pip download retentioneering==5.2.4 failed"):
+        evidence_data.ecom_log(tmp_path / "cache")
+
+
+@pytest.mark.parametrize("ci", ["true", "1"])
+def test_in_ci_a_log_that_cannot_be_fetched_fails_with_the_reason(tmp_path, monkeypatch, ci):
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
+    with pytest.raises(pytest.fail.Exception, match="the real event log is not available: pip download retentioneering==5.2.4 failed"):
         evidence_data.ecom_log(tmp_path / "cache")
