@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Protocol
 
 from pydantic import ValidationError
 
@@ -21,6 +22,25 @@ from cjm.format.schema_errors import schema_diagnostics
 MAX_IMPORT_DEPTH = 8
 MAX_IMPORTED_FILES = 64
 IMPORT_SUFFIXES = (".yaml", ".yml")
+
+
+class FileReader(Protocol):
+    """Where imported files are read from: the disk, or a workspace whose open buffers win."""
+
+    def is_file(self, path: Path) -> bool: ...
+
+    def read_bytes(self, path: Path) -> bytes: ...
+
+
+class DiskReader:
+    def is_file(self, path: Path) -> bool:
+        return path.is_file()
+
+    def read_bytes(self, path: Path) -> bytes:
+        return path.read_bytes()
+
+
+DISK = DiskReader()
 
 
 @dataclass
@@ -55,8 +75,10 @@ def _refusal(ref: str) -> str | None:
 
 
 def resolve_imports(imports: list[str], path: Path, source: SourceMap, file: str, root: Path,
-                    limits: Limits, _chain: tuple[Path, ...] = (), _budget: _Budget | None = None) -> ImportResult:
-    """Load the personas of every file in ``imports`` (the map at ``path``'s list), recursively."""
+                    limits: Limits, _chain: tuple[Path, ...] = (), _budget: _Budget | None = None,
+                    reader: FileReader = DISK) -> ImportResult:
+    """Load the personas of every file in ``imports`` (the map at ``path``'s list), recursively,
+    reading each through ``reader``."""
     result = ImportResult()
     budget = _budget or _Budget()
     chain = _chain or (path.resolve(),)
@@ -81,7 +103,7 @@ def resolve_imports(imports: list[str], path: Path, source: SourceMap, file: str
         if len(chain) > MAX_IMPORT_DEPTH:
             fail(index, f"imports nest deeper than {MAX_IMPORT_DEPTH} files")
             continue
-        if not target.is_file():
+        if not reader.is_file(target):
             fail(index, f"imported file '{ref}' {'is not a regular file' if target.exists() else 'does not exist'}")
             continue
         if target in budget.seen:  # imported twice through different files: share it once
@@ -92,7 +114,7 @@ def resolve_imports(imports: list[str], path: Path, source: SourceMap, file: str
             fail(index, f"more than {MAX_IMPORTED_FILES} imported files in all")
             continue
         try:
-            raw = target.read_bytes()
+            raw = reader.read_bytes(target)
         except OSError as exc:
             fail(index, f"cannot read imported file '{ref}': {exc.strerror}")
             continue
@@ -114,7 +136,7 @@ def resolve_imports(imports: list[str], path: Path, source: SourceMap, file: str
             continue
         result.files.append(target)
         nested = resolve_imports(imported.imports, target, parsed.source, imported_file, root, limits,
-                                 (*chain, target), budget)
+                                 (*chain, target), budget, reader)
         result.diagnostics.extend(nested.diagnostics)
         if nested.diagnostics and not _chain:  # say so in the file the user named, not only deep down
             fail(index, f"imported file '{ref}' has problems with its own imports")

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import TYPE_CHECKING, Iterator, Sequence
 
 from pydantic import ValidationError
 
@@ -17,6 +17,9 @@ from cjm.format.load import Limits, parse_text
 from cjm.format.model import JourneyMap, Persona
 from cjm.project import display_name, find_root
 from cjm.format.schema_errors import schema_diagnostics, schema_error_paths
+
+if TYPE_CHECKING:
+    from cjm.format.imports import FileReader
 
 
 @dataclass
@@ -94,8 +97,13 @@ def _read_limited(path: Path, max_bytes: int) -> bytes:
         return handle.read(max_bytes + 1)
 
 
-def validate_bytes(raw: bytes, path: Path, file: str, limits: Limits = Limits(), root: Path | None = None) -> LoadedMap:
-    """Validate one map's bytes; ``path`` is where it lives (imports resolve from it), ``file`` its display name."""
+def validate_bytes(raw: bytes, path: Path, file: str, limits: Limits = Limits(), root: Path | None = None,
+                   reader: FileReader | None = None) -> LoadedMap:
+    """Validate one map's bytes; ``path`` is where it lives (imports resolve from it), ``file`` its display name.
+
+    Imported files are read through ``reader`` (default: the disk); a workspace passes itself, so an
+    editor's open buffer of a personas file is what the map imports.
+    """
     with _gc_paused():
         parsed = parse_text(raw, file, limits)
         loaded = LoadedMap(path, file, parsed.source, diagnostics=list(parsed.diagnostics))
@@ -117,11 +125,11 @@ def validate_bytes(raw: bytes, path: Path, file: str, limits: Limits = Limits(),
             if journey is None and (not isinstance(imports, list) or any(p[:1] == ("imports",) for p in skip)):
                 known = None  # the import list itself is broken: the personas it brings are unknown
             else:
-                from cjm.format.imports import resolve_imports  # only maps with imports need it
+                from cjm.format.imports import DISK, resolve_imports  # only maps with imports need it
 
                 loaded.root = root or find_root(path)
                 imported = resolve_imports([ref for ref in imports if isinstance(ref, str)], path,
-                                           parsed.source, file, loaded.root, limits)
+                                           parsed.source, file, loaded.root, limits, reader=reader or DISK)
                 loaded.imported_personas = imported.personas
                 loaded.diagnostics.extend(imported.diagnostics)
                 known = imported.personas if imported.complete else None

@@ -214,16 +214,8 @@ def short_name(name: str) -> str:
 
 # --- building ----------------------------------------------------------------------
 
-def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=None) -> dict:
-    """Everything the template shows, as plain data. ``curve``/``diagram`` draw the pictures
-    (defaults: the curve and diagram views); tests pass stand-ins to see what is asked of them."""
-    check_persona(journey, options.persona)
-    if options.theme not in THEMES:
-        raise RenderError(f"unknown theme '{options.theme}' (themes: {', '.join(THEMES)})")
-    # "light" (the default) follows the reader's system setting; "dark" is dark everywhere
-    schemes = ("light", "dark") if options.theme == "light" else (options.theme,)
-    persona = options.persona
-    anchors = Anchors()
+def _skeleton(journey: Journey, persona: str | None, anchors: Anchors):
+    """What the page shows, without pictures: each part claims its anchors, so findings can be placed."""
     doc = journey.map
     title_target = anchors.claim((), "map-title")
     for key in ("title", "description", "owner", "reviewed", "id", "cjm"):
@@ -249,11 +241,35 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
         personas.append({"p": p, "target": target, "imported": i >= own})
 
     columns, heads = _columns(journey, persona, anchors)
+    lanes = [lane for lane in _lanes(journey, persona, columns, heads, anchors, short) if _has_content(lane)]
+    return title_target, objectives, personas, columns, heads, lanes
+
+
+def findings_on_page(journey: Journey, options: RenderOptions) -> list[Finding]:
+    """``options.findings`` as the page numbers them, each with the anchor of what it is about
+    (None when the page does not show it): for a front-end that lists them beside the page."""
+    check_persona(journey, options.persona)
+    anchors = Anchors()
+    _skeleton(journey, options.persona, anchors)
+    return _findings(options.findings, anchors)
+
+
+def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=None) -> dict:
+    """Everything the template shows, as plain data. ``curve``/``diagram`` draw the pictures
+    (defaults: the curve and diagram views); tests pass stand-ins to see what is asked of them."""
+    check_persona(journey, options.persona)
+    if options.theme not in THEMES:
+        raise RenderError(f"unknown theme '{options.theme}' (themes: {', '.join(THEMES)})")
+    # "light" (the default) follows the reader's system setting; "dark" is dark everywhere
+    schemes = ("light", "dark") if options.theme == "light" else (options.theme,)
+    persona = options.persona
+    anchors = Anchors()
+    title_target, objectives, personas, columns, heads, lanes = _skeleton(journey, persona, anchors)
+    doc = journey.map
     if len(columns) > MAX_COLUMNS:
         raise RenderError(f"the journey map page shows at most {MAX_COLUMNS:,} touchpoints and this "
                           f"{'view' if persona else 'map'} has {len(columns):,}; render one persona (--persona), "
                           "split the map, or use --view map --format md")
-    lanes = [lane for lane in _lanes(journey, persona, columns, heads, anchors, short) if _has_content(lane)]
     emotion_lane = next((i for i, lane in enumerate(lanes) if lane.key == "emotion"), None)
     notes = []
     if emotion_lane is not None:
