@@ -175,6 +175,52 @@ def test_duckdb_sql_run_on_duckdb_gives_the_computed_edges(runner, shop, ts_type
     assert totals[:3] == (15, 14, 5)
 
 
+def _odd_and_even_gap_log(path: Path) -> dict[tuple[str, str], float]:
+    """A log whose edges have 7, 4, 3 and 5 timed moves (odd and even, more than 2) with distinct
+    gaps, and each edge's median gap in microseconds, from the raw timestamps with ``statistics``."""
+    import random
+    import statistics
+    from datetime import datetime, timedelta
+
+    rng = random.Random(12)
+    gaps = iter(rng.sample(range(1, 1500), 40))  # under the 30 minutes that cut sessions
+    # u0..u6: home > product (7); u0..u3 then > cart (4); u0..u2 then > order (3); u7..u11: home > cart (5)
+    paths = {f"u{n}": ["home_view", "page_view"] + ["add_to_cart"] * (n < 4) + ["purchase"] * (n < 3) for n in range(7)}
+    paths |= {f"u{n}": ["home_view", "add_to_cart"] for n in range(7, 12)}
+    names = {"home_view": "home", "page_view": "product", "add_to_cart": "cart", "purchase": "order"}
+    times: dict[tuple[str, str], list[float]] = {}
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["user_id", "timestamp", "event", "page"])
+        for user, events in paths.items():
+            at = datetime(2026, 3, 1, 9, 0, 0) + timedelta(hours=int(user[1:]))
+            previous = None
+            for event in events:
+                if previous is not None:
+                    before = at
+                    at += timedelta(seconds=next(gaps), milliseconds=rng.randrange(1000))
+                    times.setdefault((names[previous], names[event]), []).append((at - before) / timedelta(microseconds=1))
+                writer.writerow([user, at.strftime("%Y-%m-%d %H:%M:%S.%f"), event, "/p/1" if event == "page_view" else "/"])
+                previous = event
+    assert sorted(len(v) for v in times.values()) == [3, 4, 5, 7]
+    return {edge: statistics.median(values) for edge, values in times.items()}
+
+
+def test_medians_of_odd_and_even_numbers_of_gaps_on_duckdb_and_in_its_sql(runner, shop):
+    medians = _odd_and_even_gap_log(shop / "gaps.csv")
+    computed = runner.invoke(app, ["evidence", "compute", "shop.cjm.yaml", "-e", "gaps.csv", "-o", "-"])
+    assert computed.exit_code == 0, computed.output
+    expected = {edge: int(median + 0.5) for edge, median in medians.items()}  # half microseconds round up
+    got = {(e["source"], e["target"]): e["median_us"] for e in json.loads(computed.stdout)["edges"] if e["median_us"] is not None}
+    assert got == expected
+    sql = runner.invoke(app, ["evidence", "sql", "shop.cjm.yaml", "-d", "duckdb", "-t", "events", "--ts-type", "text"])
+    connection = duckdb.connect()
+    connection.execute("CREATE TABLE events AS SELECT * FROM read_csv('gaps.csv', all_varchar = true)")
+    rows = connection.execute(_statement(sql.stdout, "edges")).fetchall()
+    ranked = {(source, target): median for source, target, _count, _users, _share, median, _mean in rows if median is not None}
+    assert ranked == pytest.approx(medians, abs=1e-6)
+
+
 def test_validate_checks_where_columns_at_their_place_only_for_maps_with_analytics(runner, shop):
     (shop / "ga4.cjm.yaml").write_text(MAP.replace("source: csv\n  columns: {properties: [page]}", "source: ga4")
                                        .replace("property: page, prefix: /p/", "property: page_location, prefix: /p/")

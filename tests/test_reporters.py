@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote
 
 import jsonschema
 import pytest
@@ -170,6 +171,16 @@ def test_sarif_uri_is_relative_to_the_repository_root(maps: Path, monkeypatch: p
     run = json.loads(lint("sarif", "journeys").stdout)["runs"][0]
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]}
     assert uris == {"team%20a/journeys/x.cjm.yaml"}
+
+
+def test_sarif_uri_of_a_file_outside_the_repository_is_an_escaped_file_uri(maps: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(maps, "other maps/50% off.cjm.yaml", MAP)
+    (maps / "repo" / ".git").mkdir(parents=True)
+    monkeypatch.chdir(maps / "repo")
+    document = json.loads(lint("sarif", "../other maps/50% off.cjm.yaml").stdout)
+    jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)
+    locations = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in document["runs"][0]["results"]]
+    assert locations == [{"uri": f"file://{quote(maps.as_posix())}/other%20maps/50%25%20off.cjm.yaml"}] * 2
 
 
 def test_sarif_levels_follow_severity_overrides(maps: Path) -> None:
