@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 LOCK := requirements/dev.lock
+comma := ,
 
-.PHONY: setup demo test test-latest lock bench bench-compare fuzz mutate graphviz chromium clean schema
+.PHONY: setup demo test test-latest lock lock-add docs docs-serve bench bench-compare fuzz mutate graphviz chromium clean schema
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,14 +21,24 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 	$(BIN)/python -m pip check
 	touch $(STAMP)
 
+# The extras the lock (and test-latest) hold: everything make setup installs for development.
+LOCK_EXTRAS := dev spark bench mutate serve docs
+LOCK_COMPILE = $(BIN)/uv pip compile pyproject.toml requirements/build.in $(addprefix --extra ,$(LOCK_EXTRAS)) \
+	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes --quiet -o $(LOCK)
+
+$(BIN)/uv: $(BIN)/python
+	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
+
 # refresh the lock on purpose: the newest versions pyproject's ranges allow, for Python 3.11 on
 # Linux (x86_64); review the diff of $(LOCK) and run make test before committing it
-lock: $(BIN)/python
-	@test -x $(BIN)/uv || $(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev --extra spark --extra bench --extra mutate --extra serve \
-	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes --upgrade \
-	  --quiet -o $(LOCK)
+lock: $(BIN)/uv
+	$(LOCK_COMPILE) --upgrade
 	@echo "$(LOCK) refreshed: git diff $(LOCK), then make test"
+
+# after a dependency was added to pyproject: pin what it brings, keep every other pin as it is
+lock-add: $(BIN)/uv
+	$(LOCK_COMPILE)
+	@echo "$(LOCK) updated: git diff $(LOCK) adds only what pyproject now asks for"
 
 # the suite on the newest versions the ranges allow, in a venv of its own: drift shows here
 # before users meet it (run it before refreshing the lock, and monthly)
@@ -36,7 +47,7 @@ test-latest: graphviz chromium
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
-	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[dev,spark,serve]'
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e '.[$(subst $(eval) ,$(comma),$(LOCK_EXTRAS))]'
 	$(LATEST)/bin/python -m pip freeze --exclude-editable > $(LATEST)/versions.txt
 	@echo "versions tested: $(LATEST)/versions.txt"
 	$(LATEST)/bin/python -m pytest -q -n 2
