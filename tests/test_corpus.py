@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent / "corpus"))
 
 from generate import BIG_INPUTS, write_big_inputs  # noqa: E402
 from harness import Result, Runner, cli_commands, format_choices, render_matrix  # noqa: E402
-from outputs import check_output  # noqa: E402
+from outputs import CHECKS, UncheckedFormat, check_dot, check_output  # noqa: E402
 
 CORPUS = Path(__file__).parent / "corpus"
 EXAMPLES = Path(__file__).parent.parent / "examples"
@@ -44,7 +44,7 @@ NO_MAP_INPUT = {
     "init": "writes the starter map; reads no map",
     "rules": "prints the rule catalog; reads no map",
 }
-# Commands the matrix knows how to drive; a planned one that is not registered is skipped with a reason.
+# Commands the matrix knows how to drive; each must be registered (a missing one fails its cases).
 MAP_COMMANDS = ("validate", "lint", "render", "diff", "site")
 # Inputs whose valid maps may be refused by render/site with exit 2 (dot's time limit).
 DOT_HEAVY = {"touchpoints-20000.cjm.yaml", "tangled-next-200.cjm.yaml"}
@@ -222,8 +222,7 @@ def site_cases(cli, item: Input, ws: Workspace) -> list[Case]:
 
 
 def cases_for(command: str, item: Input, ws: Workspace, commands: dict) -> list[Case]:
-    if command not in commands:
-        pytest.skip(f"`cjm {command}` is not registered yet (its issue has not landed)")
+    assert command in commands, f"`cjm {command}` is not registered"
     cli = commands[command]
     if command in ("validate", "lint"):
         return report_cases(command, cli, item, ws)
@@ -252,9 +251,9 @@ def _leftovers(folder: Path) -> list[str]:
     return [p.name for p in folder.rglob("*") if p.name.endswith((".tmp", ".part", "~")) or ".tmp" in p.name]
 
 
-def _format_of(path: Path) -> str | None:
+def _format_of(path: Path) -> str:
     suffix = path.suffix.lstrip(".")
-    return {"htm": "html", "markdown": "md", "yml": None, "yaml": None, "txt": None, "css": None}.get(suffix, suffix)
+    return {"htm": "html", "markdown": "md", "yml": "yaml", "txt": "text", "": "text"}.get(suffix, suffix)
 
 
 def check_run(case: Case, result: Result, item: Input) -> list[str]:
@@ -318,7 +317,7 @@ def _check_written(case: Case, result: Result) -> list[str]:
         fmt = case.output_format if out.is_file() else _format_of(path)
         if fmt == "site":
             continue
-        problems += [f"{path.name}: {p}" for p in check_output(fmt or "", data)]
+        problems += [f"{path.name}: {p}" for p in check_output(fmt, data)]
     return problems
 
 
@@ -367,6 +366,23 @@ def test_the_corpus_covers_every_kind_of_attack():
                  "svg-script", "svg-event", "html-css", "markdown-table-pipes", "mermaid-directives", "markdown-fence",
                  "unicode-scripts-emoji"):
         assert kind in names, f"no corpus input for {kind}"
+
+
+def test_every_output_format_has_its_check_and_an_unknown_one_is_an_error(commands):
+    with pytest.raises(UncheckedFormat, match="no check for output format 'webp'"):
+        check_output("webp", b"RIFF")
+    written = {fmt for _, fmt in render_matrix()[0]}
+    written |= {_report_format(fmt) for name in ("validate", "lint") for fmt in format_choices(commands[name])}
+    written |= {{"markdown": "md"}.get(fmt, fmt) for fmt in format_choices(commands["diff"])}
+    assert written - set(CHECKS) == set()
+
+
+def test_the_dot_check_needs_graphviz_nop_and_fails_without_it(tmp_path, monkeypatch):
+    assert check_dot(b"digraph { a -> b }") == []
+    assert check_dot(b"digraph { a -> ")[0].startswith("Graphviz rejects the DOT source")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no nop here
+    assert check_dot(b"digraph { a -> b }") == [
+        "Graphviz `nop` is not installed, so the DOT source cannot be checked (make setup installs Graphviz)"]
 
 
 def test_validate_concludes_what_each_input_expects(workspace, runner):
@@ -425,8 +441,7 @@ def test_hostile_input(item: Input, command: str, workspace, runner, commands):
 def test_other_commands_that_take_a_path_survive_the_input(item, workspace, runner, commands):
     """A command registered later and not in the matrix still gets every input: exit 0/1/2, no traceback."""
     others = [name for name in commands if name not in MAP_COMMANDS and name not in NO_MAP_INPUT and name != "import"]
-    if not others:
-        pytest.skip("every registered command is in the matrix")
+    assert others, "every registered command is in the matrix: this test has nothing left to check"
     cases = [Case(f"{name} INPUT", [name, item.name], {0, 1, 2}, names_line=False) for name in others]
     problems = [p for p in run_cases(runner, workspace, item, cases) if "does not name" not in p]
     assert not problems, "\n".join(problems)
@@ -434,11 +449,11 @@ def test_other_commands_that_take_a_path_survive_the_input(item, workspace, runn
 
 @pytest.mark.parametrize("item", MERMAID_INPUTS, ids=lambda i: i.name)
 def test_import_mermaid(item, workspace, runner, commands):
-    if "import" not in commands or "mermaid" not in getattr(commands["import"], "commands", {}):
-        pytest.skip("`cjm import mermaid` is not registered yet")
+    assert "import" in commands and "mermaid" in getattr(commands["import"], "commands", {}), \
+        "`cjm import mermaid` is not registered"
     out = workspace.out_dir("import") / "imported.cjm.yaml"
     case = Case("import mermaid", ["import", "mermaid", item.name, "-o", str(out)], {0, 1, 2},
-                output=out, output_format=None, names_line=False)
+                output=out, output_format="yaml", names_line=False)
     result = runner.run(case.argv, workspace.root)
     problems = check_run(case, result, item)
     if result.rc == 0:
@@ -558,8 +573,7 @@ def open_in_browser(browser, path: Path) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("item", BROWSER_INPUTS, ids=lambda i: i.name)
 def test_rendered_pages_run_no_script_in_chromium(item, workspace, runner, commands, chromium):
-    if "render" not in commands:
-        pytest.skip("`cjm render` is not registered yet")
+    assert "render" in commands, "`cjm render` is not registered"
     written: list[Path] = []
     pairs, _ = render_matrix()
     for view, fmt in pairs:
@@ -574,8 +588,7 @@ def test_rendered_pages_run_no_script_in_chromium(item, workspace, runner, comma
 
 @pytest.mark.slow
 def test_a_site_of_every_hostile_map_runs_no_script_in_chromium(workspace, runner, commands, chromium):
-    if "site" not in commands:
-        pytest.skip("`cjm site` is not registered yet")
+    assert "site" in commands, "`cjm site` is not registered"
     out = workspace.out_dir("browser-site") / "site"
     result = runner.run(["site", *[i.name for i in BROWSER_INPUTS], "-o", str(out)], workspace.root, timeout=300)
     assert result.rc == 0 and "Traceback" not in result.both, result.describe()

@@ -1,7 +1,8 @@
 """Checks that an output cjm wrote parses and carries no active content.
 
 One function per output format: ``check_output(fmt, data)`` returns a list of problems
-(empty when the output is fine). Used by the corpus matrix and the fuzz tests.
+(empty when the output is fine); a format with no check here is an error, not a pass. Used by
+the corpus matrix and the fuzz tests.
 
 "Active content" is anything a browser or viewer would run or fetch on its own: script
 elements, event-handler attributes, URLs whose scheme is not http(s)/mailto (after the
@@ -142,7 +143,7 @@ def check_dot(data: bytes) -> list[str]:
     try:
         done = subprocess.run(["nop"], input=data, capture_output=True, timeout=60)
     except FileNotFoundError:
-        return problems
+        return problems + ["Graphviz `nop` is not installed, so the DOT source cannot be checked (make setup installs Graphviz)"]
     if done.returncode != 0:
         problems.append(f"Graphviz rejects the DOT source: {done.stderr.decode('utf-8', 'replace')[:300]}")
     return problems
@@ -260,23 +261,48 @@ def check_github(data: bytes | str) -> list[str]:
 
 
 def check_text(data: bytes | str) -> list[str]:
-    text = data.decode("utf-8") if isinstance(data, bytes) else data
+    try:
+        text = data.decode("utf-8") if isinstance(data, bytes) else data
+    except UnicodeDecodeError as exc:
+        return [f"plain-text output that is not UTF-8: {exc}"]
     return ["escape character in plain-text output"] if "\x1b" in text else []
+
+
+def check_css(data: bytes | str) -> list[str]:
+    return check_text(data) or css_problems(data.decode("utf-8") if isinstance(data, bytes) else data)
+
+
+def check_yaml(data: bytes | str) -> list[str]:
+    """A map file cjm wrote (``cjm import``): UTF-8 text that parses as one YAML mapping."""
+    import yaml
+
+    problems = check_text(data)
+    if problems:
+        return problems
+    try:
+        document = yaml.safe_load(data)
+    except yaml.YAMLError as exc:
+        return [f"YAML that does not parse: {str(exc)[:200]}"]
+    return [] if isinstance(document, dict) else [f"YAML whose top level is {type(document).__name__}, not a mapping"]
 
 
 CHECKS = {
     "svg": check_svg, "html": check_html, "dot": check_dot, "png": check_png, "pdf": check_pdf,
     "md": check_markdown, "markdown": check_markdown, "mermaid": check_mermaid, "mmd": check_mermaid,
     "json": check_json, "report-json": check_report_json, "sarif": check_sarif, "github": check_github,
-    "text": check_text, "concise": check_text,
+    "text": check_text, "concise": check_text, "css": check_css, "yaml": check_yaml,
 }
 
 
+class UncheckedFormat(ValueError):
+    """An output format with no check in CHECKS: add one rather than let the output pass unread."""
+
+
 def check_output(fmt: str, data: bytes | str) -> list[str]:
-    """Problems with ``data`` as format ``fmt``; an unknown format must at least be UTF-8 text or bytes."""
+    """Problems with ``data`` as format ``fmt``; a format with no check raises UncheckedFormat."""
     check = CHECKS.get(fmt)
     if check is None:
-        return []
+        raise UncheckedFormat(f"no check for output format {fmt!r} (known: {', '.join(sorted(CHECKS))}): add one to CHECKS")
     if isinstance(data, str) and check in (check_svg, check_html, check_dot, check_png, check_pdf):
         data = data.encode("utf-8")
     return check(data)
