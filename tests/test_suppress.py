@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cjm.format.diagnostics import Diagnostic
@@ -238,6 +238,9 @@ def test_rich_map_baseline(project: Path) -> None:
     assert found(lint_text(project, RICH_MAP)) == [("CJM191", HOME_LINE + 3), ("CJM291", CART_EMOTION_LINE + 3)]
 
 
+BLOCK_TEXT_LINES = (5, 6)  # RICH_MAP's block scalar text, indented by 2
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     line=st.integers(min_value=1, max_value=RICH_MAP.count("\n")),
@@ -245,14 +248,22 @@ def test_rich_map_baseline(project: Path) -> None:
     kind=st.sampled_from(["disable", "disable-file"]),
     codes=st.lists(st.sampled_from(CODE_POOL), min_size=1, max_size=3),
 )
+@example(line=5, own_line=True, kind="disable", codes=["CJM191"])  # ends the block scalar
+@example(line=6, own_line=False, kind="disable", codes=["CJM191"])  # text inside it
+@example(line=13, own_line=False, kind="disable", codes=["CJM191"])  # silences 'home'
 def test_any_suppression_anywhere_never_crashes_or_adds_findings(project: Path, line: int, own_line: bool,
                                                                   kind: str, codes: list[str]) -> None:
     baseline = {(d.code, d.message) for d in lint_text(project, RICH_MAP)}
     text, comment_line = _with_comment(RICH_MAP, line, own_line, kind, codes)
     path = write(project, "shop.cjm.yaml", text)
     loaded = read_map(path)
-    if not loaded.valid:  # a comment inside a block scalar's text changes nothing, but one may end it
+    if own_line and line in BLOCK_TEXT_LINES:
+        # A comment at column 1 ends the block scalar, so the text after it is a key-less line at the
+        # mapping's indentation: a syntax error right below the comment, and nothing to lint.
+        assert [(d.code, d.line, d.col) for d in loaded.diagnostics] == [("CJM001", comment_line + 1, 3)]
+        assert not loaded.valid
         return
+    assert loaded.valid, loaded.diagnostics  # anywhere else a comment changes nothing in the YAML
     linter = Linter()
     diags = linter.lint_map(loaded, linter.settings_for(path))
     rule_findings = {(d.code, d.message) for d in diags if d.code not in ("CJM090", "CJM091")}
