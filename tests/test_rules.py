@@ -199,12 +199,82 @@ def test_imported_personas_point_at_the_imports_key(tmp_path):
     assert [d.message for d in run_rules(loaded, [rules["CJM103"]()])] == ["persona 'amira' is served by no touchpoint"]
 
 
+# What every rule finds in each example (on TODAY), as "CODE path-of-the-element"; an edit of an
+# example that changes its findings updates this on purpose.
+EXAMPLE_FINDINGS = {
+    "bank-branch-service.cjm.yaml": [
+        "CJM304 stages[0].touchpoints[0].metrics[0]", "CJM304 stages[0].touchpoints[2].metrics[0]",
+        "CJM304 stages[1].touchpoints[0].metrics[0]", "CJM304 stages[1].touchpoints[1].metrics[0]",
+        "CJM304 stages[1].touchpoints[1].metrics[1]", "CJM202 stages[2].touchpoints[1].emotion",
+        "CJM304 stages[2].touchpoints[1].metrics[0]", "CJM305 stages[3]", "CJM202 stages[3].touchpoints[1].emotion",
+        "CJM304 stages[3].touchpoints[1].metrics[0]", "CJM304 stages[3].touchpoints[2].metrics[0]",
+        "CJM304 stages[3].touchpoints[3].metrics[0]", "CJM104 stages[4]", "CJM202 stages[4].touchpoints[0].emotion",
+        "CJM304 stages[4].touchpoints[0].metrics[0]", "CJM304 stages[4].touchpoints[0].metrics[1]",
+        "CJM202 stages[4].touchpoints[2].emotion", "CJM304 stages[4].touchpoints[2].metrics[0]",
+        "CJM304 stages[5].touchpoints[0].metrics[0]", "CJM304 stages[6].touchpoints[0].metrics[0]",
+        "CJM304 stages[6].touchpoints[1].metrics[0]",
+    ],
+    "ecom-shop.cjm.yaml": [
+        "CJM304 stages[0].touchpoints[0].metrics[0]", "CJM304 stages[0].touchpoints[1].metrics[0]",
+        "CJM304 stages[1].touchpoints[3].metrics[0]", "CJM403 stages[2].touchpoints[0].next[3]",
+        "CJM403 stages[2].touchpoints[0].next[4]", "CJM403 stages[2].touchpoints[1].next[4]",
+        "CJM304 stages[3].touchpoints[0].metrics[0]", "CJM403 stages[3].touchpoints[2].next[1]",
+        "CJM304 stages[3].touchpoints[3].metrics[0]", "CJM202 stages[3].touchpoints[4].emotion",
+        "CJM304 stages[3].touchpoints[4].metrics[0]", "CJM304 stages[3].touchpoints[5].metrics[0]",
+    ],
+    "online-shop-checkout.cjm.yaml": [
+        "CJM304 stages[0].touchpoints[0].metrics[0]", "CJM304 stages[0].touchpoints[1].metrics[0]",
+        "CJM304 stages[0].touchpoints[4].metrics[0]", "CJM304 stages[1].touchpoints[0].metrics[0]",
+        "CJM304 stages[1].touchpoints[1].metrics[0]", "CJM202 stages[1].touchpoints[2].emotion",
+        "CJM304 stages[1].touchpoints[2].metrics[0]", "CJM304 stages[1].touchpoints[3].metrics[0]",
+        "CJM304 stages[1].touchpoints[5].metrics[0]", "CJM304 stages[1].touchpoints[6].metrics[0]",
+        "CJM202 stages[2].touchpoints[1].emotion", "CJM304 stages[2].touchpoints[1].metrics[0]",
+        "CJM304 stages[2].touchpoints[2].metrics[0]", "CJM304 stages[2].touchpoints[3].metrics[0]",
+        "CJM304 stages[2].touchpoints[4].metrics[0]", "CJM304 stages[2].touchpoints[5].metrics[1]",
+        "CJM304 stages[2].touchpoints[6].metrics[0]", "CJM304 stages[2].touchpoints[7].metrics[0]",
+        "CJM304 stages[3].touchpoints[2].metrics[0]", "CJM304 stages[3].touchpoints[4].metrics[0]",
+        "CJM202 stages[4].touchpoints[1].emotion", "CJM304 stages[4].touchpoints[1].metrics[0]",
+        "CJM304 stages[4].touchpoints[1].metrics[1]", "CJM304 stages[4].touchpoints[2].metrics[0]",
+        "CJM304 stages[4].touchpoints[3].metrics[0]", "CJM304 stages[4].touchpoints[4].metrics[0]",
+        "CJM304 stages[4].touchpoints[4].metrics[1]",
+    ],
+    "shared-personas.cjm.yaml": [
+        "CJM501", "CJM502",
+    ],
+    "saas-trial-to-paid.cjm.yaml": [
+        "CJM107 personas[0].channels[4]", "CJM304 stages[0].touchpoints[2].metrics[0]",
+        "CJM202 stages[1].touchpoints[2].emotion.priya", "CJM304 stages[1].touchpoints[2].metrics[0]",
+        "CJM304 stages[1].touchpoints[3].metrics[0]", "CJM304 stages[2].touchpoints[2].metrics[0]",
+        "CJM304 stages[2].touchpoints[2].metrics[1]", "CJM304 stages[2].touchpoints[3].metrics[0]",
+        "CJM304 stages[2].touchpoints[4].metrics[0]", "CJM202 stages[2].touchpoints[5].emotion.priya",
+        "CJM304 stages[2].touchpoints[5].metrics[0]", "CJM304 stages[2].touchpoints[6].metrics[0]",
+        "CJM403 stages[2].touchpoints[6].next[1]", "CJM304 stages[3].touchpoints[0].metrics[0]",
+        "CJM304 stages[3].touchpoints[1].metrics[0]", "CJM305 stages[4]",
+        "CJM304 stages[4].touchpoints[2].metrics[0]", "CJM305 stages[5]",
+        "CJM304 stages[5].touchpoints[0].metrics[0]", "CJM304 stages[5].touchpoints[1].metrics[0]",
+        "CJM202 stages[6].touchpoints[1].emotion.priya", "CJM304 stages[6].touchpoints[1].metrics[1]",
+        "CJM304 stages[6].touchpoints[2].metrics[0]",
+    ],
+}
+
+
+def _dotted(path: tuple) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + part
+    return out
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "examples").rglob("*.cjm.yaml")), ids=lambda p: p.name)
 def test_rules_run_on_the_examples(path):
     loaded = read_map(path)
     assert loaded.valid
     Journey(loaded.journey, loaded.personas)
-    run_rules(loaded, [rule() for rule in all_rules().values()])
+    findings = run_rules(loaded, [rule() for rule in all_rules().values()])
+    assert sorted(f"{d.code} {_dotted(d.path)}".strip() for d in findings) == sorted(EXAMPLE_FINDINGS[path.name])
+    lines = path.read_text(encoding="utf-8").count("\n")
+    for diag in findings:
+        assert Path(diag.file).resolve() == path.resolve() and 1 <= diag.line <= lines and diag.col >= 1, diag
 
 
 # -- the README reference and `cjm rules` ------------------------------------------------------
