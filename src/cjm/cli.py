@@ -8,7 +8,7 @@ import typer
 
 from cjm import __version__
 from cjm.startup import turn_off_pydantic_plugins
-from cjm.commands import diff, evidence, import_cmd, init, lint, render, rules, schema, site, validate
+from cjm.commands import diff, evidence, import_cmd, init, lint, render, rules, schema, serve, site, validate
 
 app = typer.Typer(
     name="cjm",
@@ -40,6 +40,7 @@ app.command()(diff.diff)
 app.command()(lint.lint)
 app.command()(site.site)
 app.command()(rules.rules)
+app.command()(serve.serve)
 app.add_typer(import_cmd.app, name="import")
 app.add_typer(evidence.app, name="evidence")
 

@@ -92,6 +92,11 @@ def validate_files(paths: Sequence[Path], limits: Limits = Limits(), jobs: int =
     return list(map_in_workers(partial(_verdict, limits=limits), paths, jobs))
 
 
+def read_bytes(path: Path, limits: Limits = Limits()) -> bytes:
+    """A map file's bytes as ``read_map`` reads them: at most one byte past the limit (enough to say it is too big)."""
+    return _read_limited(path, limits.max_bytes)
+
+
 def _read_limited(path: Path, max_bytes: int) -> bytes:
     with open(path, "rb") as handle:
         return handle.read(max_bytes + 1)
