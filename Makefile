@@ -116,6 +116,17 @@ fuzz: setup
 	  echo "atheris does not install on this machine; the loader harness is skipped"; \
 	fi
 
+# the documentation site: the generated pages (rules, format reference) from the code, then a
+# strict build (a broken link or a missing page fails); make test runs the same build
+docs: setup
+	$(BIN)/python -m cjm.docs_pages docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+	@echo "the site: build/docs-site/index.html"
+
+docs-serve: setup
+	$(BIN)/python -m cjm.docs_pages docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
 schema: setup
 	$(BIN)/cjm schema -o schemas/cjm-map.v1.schema.json
 

@@ -277,34 +277,7 @@ def test_rules_run_on_the_examples(path):
         assert Path(diag.file).resolve() == path.resolve() and 1 <= diag.line <= lines and diag.col >= 1, diag
 
 
-# -- the README reference and `cjm rules` ------------------------------------------------------
-
-
-def test_readme_rule_reference_is_current():
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert readme == docs.update_readme(readme), (
-        "README.md's rule reference is out of date: run `python -m cjm.lint.docs README.md`")
-
-
-def test_update_readme_replaces_only_between_markers():
-    text = f"# Title\n\nbefore\n{docs.README_START}\nstale-reference-text\n{docs.README_END}\nafter\n"
-    updated = docs.update_readme(text)
-    assert updated.startswith(f"# Title\n\nbefore\n{docs.README_START}\n| code |")
-    assert updated.endswith(f"{docs.README_END}\nafter\n")
-    assert "stale-reference-text" not in updated
-    assert docs.update_readme(updated) == updated
-    with pytest.raises(ValueError, match="markers"):
-        docs.update_readme("no markers here")
-
-
-def test_docs_main_checks_and_rewrites(tmp_path, capsys):
-    readme = tmp_path / "README.md"
-    readme.write_text(f"x\n{docs.README_START}\nstale\n{docs.README_END}\n", encoding="utf-8")
-    assert docs.main([str(readme), "--check"]) == 1
-    assert "stale" in readme.read_text(encoding="utf-8")
-    assert docs.main([str(readme)]) == 0
-    assert docs.main([str(readme), "--check"]) == 0
-    assert "CJM101" in readme.read_text(encoding="utf-8")
+# -- the rule reference and `cjm rules` --------------------------------------------------------
 
 
 def test_reference_lists_every_rule_with_anchor():

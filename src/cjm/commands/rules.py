@@ -11,15 +11,22 @@ SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 def rules(
     rule: Optional[str] = typer.Argument(None, help="A rule code (CJM202) or name (emotion-drop); a group (emotion) or code prefix (CJM2) lists those rules."),
-    markdown: bool = typer.Option(False, "--markdown", help="Print Markdown, as in the README's rule reference."),
+    markdown: bool = typer.Option(False, "--markdown", help="Print Markdown, as on the documentation site."),
+    url: bool = typer.Option(False, "--url", help="Print the address of the rule's documentation page."),
+    docs_url: Optional[str] = typer.Option(
+        None, "--docs-url", metavar="URL", envvar="CJM_DOCS_URL",
+        help="Where the documentation site is hosted (its base address); default: the repository's docs/ files."),
 ) -> None:
-    """List the lint rules, or print one rule's documentation."""
+    """List the lint rules, or print one rule's documentation (or, with --url, its page's address)."""
     from cjm.commands.common import fail_usage
     from cjm.lint import docs
     from cjm.lint.registry import GROUPS, all_rules, rule_by_name_or_code
     from cjm.lint.select import SUPPRESSION_CODES
 
     catalog = all_rules()
+    if url:
+        _print_url(rule, docs_url, catalog)
+        return
     if rule is None:
         if markdown:
             typer.echo(docs.reference_markdown(), nl=False)
@@ -44,6 +51,25 @@ def rules(
         typer.echo(text, nl=False)
     else:
         _print_markdown(text)
+
+
+def _print_url(rule: str | None, docs_url: str | None, catalog: dict) -> None:
+    from cjm.commands.common import fail_usage
+    from cjm.lint.registry import rule_by_name_or_code
+    from cjm.lint.select import SUPPRESSION_CODES, VALIDATION_CODES
+    from cjm.links import docs_base, rule_url
+
+    if rule is None:
+        fail_usage("--url needs a rule: cjm rules CODE --url")
+    key = rule.strip()
+    found = rule_by_name_or_code(key)
+    code = found.code if found else next(
+        (c for c, (name, _) in VALIDATION_CODES.items() if key.upper() == c or key.lower() == name),
+        next((c.code for c in SUPPRESSION_CODES.values() if key.upper() == c.code or key.lower() == c.name), None))
+    if code is None:
+        known = {**catalog, **SUPPRESSION_CODES}
+        fail_usage(f"unknown rule '{key}'{_did_you_mean(key, known, {})}; `cjm rules` lists them")
+    typer.echo(rule_url(code, docs_base(docs_url)))
 
 
 def _check_markdown(check) -> str:

@@ -2,15 +2,12 @@
 
 Each rule's docstring is its documentation; this module adds the heading, the
 options table, and pulls out the **Fails** / **Passes** examples so tests can
-run them. The README's "Lint rules" section is this reference between two
-markers; regenerate it with ``python -m cjm.lint.docs README.md``.
+run them. The documentation site's rule pages are written from it (``cjm.docs_pages``).
 """
 
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cjm.lint.registry import GROUPS, Rule, all_rules
@@ -18,8 +15,6 @@ from cjm.lint.registry import GROUPS, Rule, all_rules
 if TYPE_CHECKING:
     from cjm.evidence.observed import Observed
 
-README_START = "<!-- rules:start -->"
-README_END = "<!-- rules:end -->"
 EXAMPLE_HEADER = {"cjm": "1", "id": "example", "title": "Example"}
 # An example is a YAML map; an evidence rule's example is followed by the parts of the observed
 # file that matter, as JSON after a line starting "Observed".
@@ -126,39 +121,3 @@ def reference_markdown() -> str:
 def _anchor(rule: type[Rule]) -> str:
     """GitHub's anchor for the rule's heading ``CJM101 `stage-without-touchpoints```."""
     return f"{rule.code}-{rule.name}".lower()
-
-
-def update_readme(text: str) -> str:
-    """``text`` with the reference between the markers replaced by the current one."""
-    start, end = text.find(README_START), text.find(README_END)
-    if start < 0 or end < start:
-        raise ValueError(f"the README has no {README_START} ... {README_END} markers")
-    before, after = text[: start + len(README_START)], text[end:]
-    return f"{before}\n{reference_markdown()}{after}"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m cjm.lint.docs README.md [--check]``: rewrite (or check) the README's rule reference."""
-    from cjm.io import write_atomic
-
-    args = list(sys.argv[1:] if argv is None else argv)
-    check = "--check" in args
-    paths = [a for a in args if a != "--check"] or ["README.md"]
-    stale = 0
-    for name in paths:
-        path = Path(name)
-        current = path.read_text(encoding="utf-8")
-        fresh = update_readme(current)
-        if fresh == current:
-            continue
-        if check:
-            print(f"{path}: the rule reference is out of date; run python -m cjm.lint.docs {path}", file=sys.stderr)
-            stale += 1
-        else:
-            write_atomic(path, fresh)
-            print(f"{path}: rule reference updated")
-    return 1 if stale else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

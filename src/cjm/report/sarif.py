@@ -1,7 +1,8 @@
 """``--format sarif``: SARIF 2.1.0, as GitHub code scanning reads it.
 
 One run; ``tool.driver.rules`` describes every code (summary, documentation as
-text and Markdown, default level); each result names its rule by id and index,
+text and Markdown, default level, and ``helpUri``, the code's page, when that is an
+absolute address: see ``cjm.links``); each result names its rule by id and index,
 its effective level, and a location by repository-relative URI (base
 ``%SRCROOT%``) and start line/column (columns count Unicode code points).
 """
@@ -13,6 +14,7 @@ from urllib.parse import quote
 
 from cjm import __version__
 from cjm.format.diagnostics import Diagnostic, Severity
+from cjm.links import docs_base, is_absolute, rule_url
 from cjm.report import Report, RuleInfo, repo_paths
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -30,8 +32,9 @@ def _prose(text: str) -> str:
     return "\n\n".join(out)
 
 
-def _descriptor(info: RuleInfo) -> dict:
+def _descriptor(info: RuleInfo, docs: str | None) -> dict:
     help_text = info.help or info.summary
+    page = rule_url(info.code, docs)
     return {
         "id": info.code,
         "name": info.name,
@@ -39,6 +42,7 @@ def _descriptor(info: RuleInfo) -> dict:
         "fullDescription": {"text": _prose(help_text) or info.summary},
         "help": {"text": help_text, "markdown": help_text},
         "defaultConfiguration": {"level": LEVELS[info.default_severity]},
+        **({"helpUri": page} if is_absolute(page) else {}),
     }
 
 
@@ -72,6 +76,7 @@ def render(report: Report, *, color: bool = False) -> str:
     codes = sorted(infos)
     index = {code: i for i, code in enumerate(codes)}
     paths = repo_paths(report)
+    docs = docs_base()
     document = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -81,7 +86,7 @@ def render(report: Report, *, color: bool = False) -> str:
                 "version": __version__,
                 "semanticVersion": __version__,
                 "informationUri": INFORMATION_URI,
-                "rules": [_descriptor(infos[code]) for code in codes],
+                "rules": [_descriptor(infos[code], docs) for code in codes],
             }},
             "columnKind": "unicodeCodePoints",
             "invocations": [{"executionSuccessful": True}],
