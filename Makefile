@@ -22,7 +22,7 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 	touch $(STAMP)
 
 # The extras the lock (and test-latest) hold: everything make setup installs for development.
-LOCK_EXTRAS := dev spark bench mutate serve docs
+LOCK_EXTRAS := dev spark bench mutate serve docs lsp
 LOCK_COMPILE = $(BIN)/uv pip compile pyproject.toml requirements/build.in $(addprefix --extra ,$(LOCK_EXTRAS)) \
 	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes --quiet -o $(LOCK)
 
