@@ -74,7 +74,8 @@
     const doc = frame.contentDocument;
     const win = frame.contentWindow;
     if (!doc || !doc.documentElement || !win) return false;
-    const fresh = new DOMParser().parseFromString(text, type);
+    // parsed in the frame's own realm, so the frame's policy (inline styles allowed, no script) applies
+    const fresh = new win.DOMParser().parseFromString(text, type);
     const x = win.scrollX, y = win.scrollY;
     const boxes = [...doc.querySelectorAll(".scroll, .pic")].map((el) => [el.scrollLeft, el.scrollTop]);
     const open = [...doc.querySelectorAll("details")].map((d) => d.open);
