@@ -101,6 +101,9 @@ def main() -> None:
     if stages:
         print(f"In-process steps (best of {args.repeats}, ms):\n")
         print(stage_tables([run_stages(c, scratch_for(c.name), args.repeats) for c in stages]))
+    for case in (c for c in cases if not isinstance(c, (ProcessCase, StageCase))):  # cases with their own runner
+        print(f"\n{case.name}:\n")
+        print(case.report(scratch_for(case.name)))
 
 
 if __name__ == "__main__":

@@ -198,6 +198,7 @@ def test_screenshot_of_the_live_page_with_its_findings(served, page):
     """docs/images/serve.png: the map with its findings panel, one finding picked."""
     page.locator("#findings li").nth(2).locator("button").click()
     page.wait_for_timeout(300)
+
     out = ROOT / "docs" / "images" / "serve.png"
     out.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(out))
