@@ -184,10 +184,11 @@ def test_a_picture_never_overwrites_a_map(work: Path) -> None:
 # --- options reach the picture ------------------------------------------------------
 
 def test_persona_no_pains_and_theme_reach_the_diagram(work: Path) -> None:
-    plain = cjm("../maps/shop.cjm.yaml", "-f", "dot", "-o", "-").stdout
+    plain = cjm("../maps/shop.cjm.yaml", "-f", "dot", "-o", "-", "--layout", "line").stdout
     assert "Surprise delivery costs\" color" in plain or "label=\"Surprise delivery costs\"" in plain
     assert "Rosa +1 \u00b7 Tom 0" in plain
-    tom = cjm("../maps/shop.cjm.yaml", "-f", "dot", "-o", "-", "--persona", "tom", "--no-pains", "--theme", "dark").stdout
+    tom = cjm("../maps/shop.cjm.yaml", "-f", "dot", "-o", "-", "--layout", "line", "--persona", "tom", "--no-pains",
+              "--theme", "dark").stdout
     assert "Payment" not in tom  # serves Rosa only
     assert "label=\"Surprise delivery costs\"" not in tom
     assert "Persona: Tom, first-time buyer" in tom

@@ -99,6 +99,7 @@ def observed(**changes) -> Observed:
 
 def source(**options) -> str:
     options.setdefault("observed", observed())
+    options.setdefault("layout", "line")  # the DOT these tests read is the line layout's
     return diagram.build(journey_of(shop_map()), RenderOptions(**options)).source
 
 
@@ -266,7 +267,7 @@ def test_dark_theme_and_determinism() -> None:
 
 
 def test_without_observed_the_diagram_is_unchanged() -> None:
-    plain = diagram.build(journey_of(shop_map()), RenderOptions()).source
+    plain = diagram.build(journey_of(shop_map()), RenderOptions(layout="line")).source
     assert LIGHT.observed_edge not in plain and "b0" not in plain and "Observed" not in plain
     assert nodes(plain)["t0"]["fillcolor"] == LIGHT.emotion_fill[1]
     legend = plain.split("subgraph cluster_legend {")[1]
@@ -493,7 +494,7 @@ def test_an_empty_log_still_draws_every_view() -> None:
                      touchpoints=[counts(t, s, 0, 0) for t, s in (("home", "find"), ("cart", "buy"))],
                      edges=[], stages=[{"id": "find", "users": 0, "journeys": 0, "conversion": None}])
     journey = journey_of(shop_map())
-    found = nodes(diagram.build(journey, RenderOptions(observed=empty)).source)
+    found = nodes(diagram.build(journey, RenderOptions(observed=empty, layout="line")).source)
     assert label_lines(found["t0"]["label"])[-1] == "nothing matched"
     assert label_lines(found["t1"]["label"])[-1] == "not measured"
     page = Page(html_page(journey, RenderOptions(observed=empty)))

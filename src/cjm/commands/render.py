@@ -18,6 +18,18 @@ class RenderTheme(str, Enum):
     dark = "dark"
 
 
+class Layout(str, Enum):
+    columns = "columns"
+    line = "line"
+
+
+class Paper(str, Enum):
+    a4 = "a4"
+    a3 = "a3"
+    letter = "letter"
+    poster = "poster"
+
+
 @dataclass(frozen=True)
 class Job:
     """One picture to make: a valid map, a view, a format, and where it goes (None = standard output)."""
@@ -30,13 +42,16 @@ class Job:
 
 def render(
     paths: list[Path] = typer.Argument(None, metavar="PATH", help="Map files, or folders searched for *.cjm.yaml / *.cjm.yml. Default: the current folder."),
-    views: Optional[list[str]] = typer.Option(None, "--view", metavar="VIEW", help="What to draw: diagram (default), curve, map or journey. Repeat for several."),
-    format: Optional[str] = typer.Option(None, "--format", "-f", metavar="FORMAT", help="diagram: svg png pdf dot; curve: svg png pdf; map: html md; journey: mermaid. Default: svg (or the view's own), or what -o FILE ends with."),
+    views: Optional[list[str]] = typer.Option(None, "--view", metavar="VIEW", help="What to draw: diagram (default), curve, blueprint, map or journey. Repeat for several."),
+    format: Optional[str] = typer.Option(None, "--format", "-f", metavar="FORMAT", help="diagram: svg png pdf dot; curve and blueprint: svg png pdf; map: html md pdf png; journey: mermaid. Default: svg (or the view's own), or what -o FILE ends with."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE|DIR|-", help="A file (one map, one view), a folder (an existing one, or a path ending in /), or - for standard output (text formats). Default: MAP.VIEW.EXT in the current folder."),
     persona: Optional[str] = typer.Option(None, "--persona", metavar="ID", help="Draw this persona's emotions and only the touchpoints that serve it."),
     no_pains: bool = typer.Option(False, "--no-pains", help="Leave pain points out of the diagram."),
     theme: RenderTheme = typer.Option(RenderTheme.light, "--theme", help="Colours."),
     dpi: int = typer.Option(96, "--dpi", min=1, max=1200, help="Resolution of PNG output."),
+    layout: Layout = typer.Option(Layout.columns, "--layout", help="The diagram's layout: columns (stages side by side, touchpoints stacked, wrapped into rows to fit a page) or line (every touchpoint on one line)."),
+    paper: Paper = typer.Option(Paper.a4, "--paper", help="The map page as PDF or PNG: pages of a4, a3 or letter, or poster (one page as large as the map)."),
+    landscape: bool = typer.Option(False, "--landscape", help="Turn the --paper pages sideways."),
     dot_timeout: float = typer.Option(20.0, "--dot-timeout", min=0.01, metavar="SECONDS", help="Give up on a Graphviz layout that takes longer than this."),
     with_lint: bool = typer.Option(False, "--with-lint", help="Show lint findings in the views that can (map)."),
     observed: Optional[Path] = typer.Option(None, "--observed", metavar="FILE", help="Paint what customers did (a file from cjm evidence compute) on the diagram and the map page."),
@@ -88,7 +103,8 @@ def render(
 
     failed = False
     options = RenderOptions(persona=persona, show_pains=not no_pains, theme=theme.value, dpi=dpi,
-                            dot_timeout=dot_timeout, with_lint=with_lint, observed=evidence)
+                            dot_timeout=dot_timeout, with_lint=with_lint, observed=evidence,
+                            layout=layout.value, paper=paper.value, landscape=landscape)
     journeys: dict[int, Journey] = {}
     with progress(jobs, "Rendering", describe=lambda j: f"{loaded[j.index].file} ({j.view})",
                   machine_output=to_stdout) as todo:

@@ -17,6 +17,7 @@ VIEWS: dict[str, str] = {
     "curve": "cjm.render.curve",
     "map": "cjm.render.html_map",
     "journey": "cjm.render.mermaid",
+    "flow": "cjm.render.flow",
 }
 TEXT_FORMATS = frozenset({"dot", "svg", "html", "md", "mermaid"})
 
@@ -47,6 +48,10 @@ class RenderOptions:
     findings: tuple = field(default_factory=tuple)  # lint diagnostics, for views that show them
     with_lint: bool = False  # findings were asked for (--with-lint), so an empty list means none found
     observed: object = None  # a cjm.evidence.observed.Observed (--observed FILE), for the views that paint it
+    evidence: object = None  # a cjm.render.overlay.EvidenceOptions: segment, compare, filters of the evidence
+    layout: str = "columns"  # the diagram's layout: columns (stages as columns that wrap into rows) or line
+    paper: str = "a4"  # the map page as PDF or PNG: a4, a3, letter, or poster (one page as large as the map)
+    landscape: bool = False
 
 
 def view_module(name: str) -> ModuleType:

@@ -28,9 +28,11 @@ if TYPE_CHECKING:
     from cjm.render.diagram_evidence import DiagramEvidence
 
 FORMATS = ("svg", "png", "pdf", "dot")
+LAYOUTS = ("columns", "line")  # the first is the default
 MINUS = "\u2212"
 DOT_SEP = " \u00b7 "
 ARROW = " \u2192 "
+LOOP_MARK = "\u21a9"  # leftwards arrow with hook: a loop back drawn as a connector
 MOOD_WORDS = {-2: "very negative", -1: "negative", 0: "neutral", 1: "positive", 2: "very positive"}
 
 
@@ -38,11 +40,23 @@ def render(journey: Journey, fmt: str, options: RenderOptions) -> bytes:
     if fmt not in FORMATS:
         raise RenderError(f"the diagram cannot be written as {fmt}; it writes {', '.join(FORMATS)}")
     source = build(journey, options).source
+    engine = engine_args(options)
     if fmt == "dot":
+        if engine:
+            source = source.replace("{\n", f"{{\n\t// lay out with: dot {' '.join(engine)} (the positions are given, in points)\n", 1)
         return source.encode("utf-8")
     if fmt == "png":
-        return render_png(source, dpi=options.dpi, timeout=options.dot_timeout)
-    return run_dot(source, fmt, timeout=options.dot_timeout)
+        return render_png(source, dpi=options.dpi, timeout=options.dot_timeout, engine=engine)
+    return run_dot(source, fmt, timeout=options.dot_timeout, engine=engine)
+
+
+def engine_args(options: RenderOptions) -> tuple[str, ...]:
+    """Graphviz arguments the layout needs: the columns layout gives positions, kept by ``neato -n2``."""
+    if options.layout == "columns":
+        from cjm.render.diagram_columns import ENGINE_ARGS
+
+        return ENGINE_ARGS
+    return ()
 
 
 def format_score(score: float) -> str:
@@ -70,15 +84,23 @@ def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRA
         from cjm.render.diagram_evidence import DiagramEvidence
 
         evidence = DiagramEvidence(journey, options.observed, theme, style)
+    if options.layout not in LAYOUTS:
+        raise RenderError(f"unknown layout '{options.layout}' (layouts: {', '.join(LAYOUTS)})")
     graph = graphviz.Digraph(name="journey")
-    graph.attr("graph", **_graph_attrs(journey, persona, theme, style, len(shown), evidence))
+    stacked = options.layout == "columns"
+    graph.attr("graph", **_graph_attrs(journey, persona, theme, style, len(shown), evidence, stacked=stacked))
     graph.attr("node", fontname=theme.font, fontsize=f"{style.node_fontsize:g}", fontcolor=theme.foreground,
                color=theme.muted, penwidth=f"{style.penwidth:g}", margin="0.12,0.06")
     graph.attr("edge", color=theme.muted, fontname=theme.font, arrowsize="0.7")
     short = _short_names(journey)
+    by_stage = _by_stage(journey, shown)
+    edges = flow(journey, shown)
+    if stacked:
+        from cjm.render.diagram_columns import build_columns
+
+        return build_columns(graph, journey, node_id, by_stage, edges, options, theme, style, short, evidence)
     pain_ids = (f"p{i}" for i in count())
     pains = 0
-    by_stage = _by_stage(journey, shown)
     for stage_index, stage in enumerate(journey.map.stages):
         steps = by_stage[stage_index]
         with graph.subgraph(name=f"cluster_s{stage_index}") as cluster:
@@ -93,11 +115,10 @@ def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRA
     drop_offs = [s for s in journey.dead_ends() if s.id in node_id]
     for i, step in enumerate(drop_offs):
         _drop_off(graph, node_id[step.id], f"d{i}", step, theme, style)
-    edges = flow(journey, shown)
     for source, target in edges:
         backward = target.index <= source.index
         attrs = {"tooltip": tooltip([f"{source.touchpoint.name}{ARROW}{target.touchpoint.name}"], style.tooltip_chars),
-                 **({"constraint": "false", "style": "dashed"} if backward else {})}
+                 "id": flow_id(source, target), **({"constraint": "false", "style": "dashed"} if backward else {})}
         if evidence is not None:
             attrs.update(evidence.declared_edge(source, target))
         graph.edge(node_id[source.id], node_id[target.id], **attrs)
@@ -107,6 +128,11 @@ def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRA
         graph.edge(source_id, target_id, style="invis")
     _legend(graph, theme, style, pains=pains > 0, drop_offs=bool(drop_offs), evidence=evidence)
     return graph
+
+
+def flow_id(source: Step, target: Step) -> str:
+    """The SVG id of the edge that draws ``source.next -> target`` (also on a loop's connector edge)."""
+    return f"flow-t{source.index}-t{target.index}"
 
 
 def _stage(cluster: "graphviz.Digraph", index: int, stage: Stage, has_steps: bool, theme: Theme, style: DiagramStyle) -> None:
@@ -146,12 +172,16 @@ def _pains(cluster: "graphviz.Digraph", owner: str, step: Step, pain_ids: Iterat
 def _drop_off(graph: "graphviz.Digraph", owner: str, drop_id: str, step: Step, theme: Theme, style: DiagramStyle) -> None:
     """Outside the stage boxes: inside, the drop-off would share a column with the next stage's first node."""
     name = step.touchpoint.name
-    graph.node(drop_id, label=text_label([style.drop_off_label]), shape=style.drop_off_shape, style="filled",
-               fillcolor=theme.drop_off, fontcolor=theme.drop_off_text, color=theme.drop_off,
-               fontsize=f"{style.note_fontsize:g}", margin="0.04",
-               tooltip=tooltip([f"Drop-off: nowhere to go after {name}"], style.tooltip_chars))
+    graph.node(drop_id, **_drop_off_attrs(step, theme, style))
     graph.edge(owner, drop_id, color=theme.drop_off, penwidth="1.5", arrowhead="tee",
                tooltip=tooltip([f"Drop-off after {name}"], style.tooltip_chars))
+
+
+def _drop_off_attrs(step: Step, theme: Theme, style: DiagramStyle) -> dict[str, str]:
+    return {"label": text_label([style.drop_off_label]), "shape": style.drop_off_shape, "style": "filled",
+            "fillcolor": theme.drop_off, "fontcolor": theme.drop_off_text, "color": theme.drop_off,
+            "fontsize": f"{style.note_fontsize:g}", "margin": "0.04",
+            "tooltip": tooltip([f"Drop-off: nowhere to go after {step.touchpoint.name}"], style.tooltip_chars)}
 
 
 def flow(journey: Journey, shown: list[Step]) -> list[tuple[Step, Step]]:
@@ -208,7 +238,7 @@ def _stage_order(by_stage: list[list[Step]], node_id: dict[str, str],
 
 
 def _graph_attrs(journey: Journey, persona: str | None, theme: Theme, style: DiagramStyle, nodes: int,
-                 evidence: DiagramEvidence | None = None) -> dict[str, str]:
+                 evidence: DiagramEvidence | None = None, *, stacked: bool = False) -> dict[str, str]:
     title = wrap(journey.map.title, 80, 2)
     if persona is not None:
         name = next(p.name for p in journey.personas if p.id == persona)
@@ -216,6 +246,8 @@ def _graph_attrs(journey: Journey, persona: str | None, theme: Theme, style: Dia
     if evidence is not None:
         title += evidence.title_lines(persona)
     attrs = dict(style.graph)
+    if stacked:
+        attrs.update(style.columns_graph)
     if nodes > style.large_graph_nodes:
         attrs.update(style.large_graph)
     attrs.update(
@@ -254,12 +286,15 @@ def _scores(journey: Journey, step: Step, persona: str | None, short: dict[str, 
 
 
 def _touchpoint_attrs(journey: Journey, step: Step, persona: str | None, short: dict[str, str],
-                      theme: Theme, style: DiagramStyle, evidence: DiagramEvidence | None = None) -> dict[str, str]:
+                      theme: Theme, style: DiagramStyle, evidence: DiagramEvidence | None = None,
+                      number: str | None = None) -> dict[str, str]:
     touchpoint = step.touchpoint
     score, score_text, score_long = _scores(journey, step, persona, short)
     name = touchpoint.name
     if touchpoint.moment_of_truth:
         name = f"{style.moment_of_truth_marker} {name}"
+    if number:
+        name = f"{number} {name}"
     lines = wrap(name, style.name_width, style.name_lines)
     channel = wrap(touchpoint.channel, style.scores_width, 1) if touchpoint.channel else []
     scores = wrap(score_text, style.scores_width, style.scores_lines)
@@ -294,8 +329,12 @@ def _touchpoint_attrs(journey: Journey, step: Step, persona: str | None, short: 
 
 
 def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pains: bool, drop_offs: bool,
-            evidence: DiagramEvidence | None = None) -> None:
-    """Sample nodes and edges styled exactly like the real ones, each saying what it means."""
+            evidence: DiagramEvidence | None = None, connectors: bool = False,
+            chained: bool = True) -> list[tuple[str, dict[str, str]]]:
+    """Sample nodes and edges styled exactly like the real ones, each saying what it means.
+
+    ``chained``: tie the entries into rows with invisible edges (the line layout); the columns
+    layout places them itself, in the order returned: (node id, its attributes)."""
     size = f"{style.legend_fontsize:g}"
     entries: list[dict[str, str]] = []
     if evidence is not None:
@@ -318,26 +357,38 @@ def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pai
         entries.append({"label": style.drop_off_label, "shape": style.drop_off_shape, "style": "filled",
                         "fillcolor": theme.drop_off, "fontcolor": theme.drop_off_text, "color": theme.drop_off})
     entries.append({"label": "- - \u25b6 loop back", "shape": "plaintext"})
+    if connectors:
+        entries.append({"label": f"{LOOP_MARK} loop back to another stage", "shape": "plaintext", "fontcolor": theme.muted})
+    placed: list[tuple[str, dict[str, str]]] = []
     with graph.subgraph(name="cluster_legend") as legend:
         legend.attr(label="Legend", labeljust="l", style="rounded", color=theme.stage_border,
                     fontsize=f"{style.stage_fontsize:g}", fontcolor=theme.foreground, tooltip="Legend")
         for i, entry in enumerate(entries):
-            legend.node(f"l{i}", fontsize=size, tooltip=entry["label"], **entry)
+            attrs = {"fontsize": size, "tooltip": entry["label"], **entry}
+            legend.node(f"l{i}", **attrs)
+            placed.append((f"l{i}", attrs))
         # rows: the fill scale, then the markers (then the edges), so the legend stays narrow
         for i in range(len(entries) - 1):
-            if i != scale:
+            if i != scale and chained:
                 legend.edge(f"l{i}", f"l{i + 1}", style="invis")
         if evidence is not None:
-            _edge_legend(legend, evidence.edge_legend(), len(entries), size)
+            placed += _edge_legend(legend, evidence.edge_legend(), len(entries), size, chained)
+    return placed
 
 
-def _edge_legend(legend: "graphviz.Digraph", samples: list, first: int, size: str) -> None:
+def _edge_legend(legend: "graphviz.Digraph", samples: list, first: int, size: str,
+                 chained: bool = True) -> list[tuple[str, dict[str, str]]]:
     """A row of sample edges, each from a start node to the words that say what it means."""
+    placed = []
     for k, (start, edge, lines) in enumerate(samples):
         tail, head = f"l{first + 2 * k}", f"l{first + 2 * k + 1}"
         words = tooltip(lines, 200)
-        legend.node(tail, **{"tooltip": words, **start})
-        legend.node(head, label=text_label(lines, align="left"), shape="plaintext", fontsize=size, tooltip=words)
+        tail_attrs = {"tooltip": words, **start}
+        head_attrs = {"label": text_label(lines, align="left"), "shape": "plaintext", "fontsize": size, "tooltip": words}
+        legend.node(tail, **tail_attrs)
+        legend.node(head, **head_attrs)
         legend.edge(tail, head, tooltip=words, **edge)
-        if k:
+        if k and chained:
             legend.edge(f"l{first + 2 * k - 1}", tail, style="invis")
+        placed += [(tail, tail_attrs), (head, head_attrs)]
+    return placed

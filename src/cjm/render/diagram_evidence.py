@@ -146,16 +146,17 @@ class DiagramEvidence:
                              style="dashed")
             graph.edge(node_id[source], node_id[target], constraint="false", **attrs)
 
-    def entry(self, cluster: graphviz.Digraph, step: Step, node: str) -> None:
-        """An entry marker before the touchpoint when journeys start there, in its stage's box."""
+    def entry(self, cluster: graphviz.Digraph, step: Step, node: str) -> str | None:
+        """An entry marker before the touchpoint when journeys start there, in its stage's box; its id."""
         start = self.overlay.starts.get(step.id)
         if start is None:
-            return
+            return None
         entry = f"b{self._entries}"
         self._entries += 1
         hover = [f"Journeys start at {step.touchpoint.name}"] + edge_words(start, step.touchpoint.name)
         cluster.node(entry, **self.entry_attrs(tooltip(hover, self.style.tooltip_chars)))
         cluster.edge(entry, node, **self._taken(start, hover))
+        return entry
 
     def entry_attrs(self, hover: str) -> dict[str, str]:
         size = f"{self.style.entry_size:g}"

@@ -86,18 +86,19 @@ def tooltip(parts: list[str], limit: int) -> str:
     return graphviz.nohtml(safe.replace("\n", "\\n"))
 
 
-def render_png(source: str, *, dpi: int, timeout: float) -> bytes:
+def render_png(source: str, *, dpi: int, timeout: float, engine: tuple[str, ...] = ()) -> bytes:
     """A PNG at ``dpi``. The layout is measured first (``-Tplain``), so a bitmap too large to hold
     in memory is refused with the resolution that would fit, instead of being made."""
     deadline = time.monotonic() + timeout
-    width, height = _plain_size(run_dot(source, "plain", timeout=timeout))
+    width, height = _plain_size(run_dot(source, "plain", timeout=timeout, engine=engine))
     pixels_wide, pixels_high = _bitmap_size(width, height, dpi)
     if pixels_wide * pixels_high > MAX_PIXELS:
         fitting = int(math.sqrt(MAX_PIXELS / max(width * height, 1e-9)))
         advice = f"lower --dpi to {fitting} or less" if fitting >= 1 else "write SVG or PDF"
         raise RenderError(f"a PNG of {pixels_wide} x {pixels_high} pixels at {dpi} dpi is too large to make; "
                           f"{advice} (SVG and PDF stay sharp at any size)")
-    return run_dot(source, "png", timeout=max(deadline - time.monotonic(), 0.001), dpi=dpi, budget=timeout)
+    return run_dot(source, "png", timeout=max(deadline - time.monotonic(), 0.001), dpi=dpi, budget=timeout,
+                   engine=engine)
 
 
 def _plain_size(plain: bytes) -> tuple[float, float]:
@@ -116,7 +117,8 @@ def _bitmap_size(width: float, height: float, dpi: int) -> tuple[int, int]:
     return max(1, round(wide * shrink)), max(1, round(high * shrink))
 
 
-def run_dot(source: str, fmt: str, *, timeout: float, dpi: int | None = None, budget: float | None = None) -> bytes:
+def run_dot(source: str, fmt: str, *, timeout: float, dpi: int | None = None, budget: float | None = None,
+            engine: tuple[str, ...] = ()) -> bytes:
     """Lay out ``source`` with ``dot -T<fmt>``; RenderError when dot is missing, fails or runs too long.
 
     ``budget`` is the time limit to name in that error when ``timeout`` is what is left of it.
@@ -126,7 +128,7 @@ def run_dot(source: str, fmt: str, *, timeout: float, dpi: int | None = None, bu
     exe = shutil.which("dot")
     if exe is None:
         raise MissingTool(INSTALL_HINT)
-    args = [exe, f"-T{fmt}"] + ([f"-Gdpi={dpi}"] if dpi is not None else [])
+    args = [exe, *engine, f"-T{fmt}"] + ([f"-Gdpi={dpi}"] if dpi is not None else [])
     deadline = time.monotonic() + timeout
     done = _run(args, source, timeout, budget or timeout)
     if done.returncode != 0 and ROUTING_FAILED.search(done.stderr):

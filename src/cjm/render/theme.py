@@ -141,6 +141,8 @@ class DiagramStyle:
         ("labeljust", "l"),
         ("pad", "0.3"),
     )
+    # the columns layout (cjm.render.diagram_columns): positions given, edges routed around the nodes
+    columns_graph: tuple[tuple[str, str], ...] = (("splines", "true"), ("outputorder", "edgesfirst"))
     large_graph: tuple[tuple[str, str], ...] = (("nslimit", "2"), ("nslimit1", "2"), ("mclimit", "0.5"))
     large_graph_nodes: int = 120
     # --observed: edge width grows with the users who took the edge, from the thinnest to the
