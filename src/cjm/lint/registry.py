@@ -31,6 +31,7 @@ GROUPS = {
     "flow": "Flow: where customers go next, and where they fall off",
     "upkeep": "Upkeep: a living document, reviewed and owned",
     "evidence": "Evidence: the map against what customers did (with `--observed`)",
+    "blueprint": "Service blueprint: what the business does behind the moments the customer sees",
 }
 
 

@@ -17,6 +17,7 @@ VIEWS: dict[str, str] = {
     "curve": "cjm.render.curve",
     "map": "cjm.render.html_map",
     "journey": "cjm.render.mermaid",
+    "blueprint": "cjm.render.blueprint",
     "flow": "cjm.render.flow",
 }
 TEXT_FORMATS = frozenset({"dot", "svg", "html", "md", "mermaid"})

@@ -7,4 +7,5 @@ ALL_RULE_MODULES = (
     "cjm.lint.rules.flow",
     "cjm.lint.rules.upkeep",
     "cjm.lint.rules.evidence",
+    "cjm.lint.rules.blueprint",
 )
