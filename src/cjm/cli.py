@@ -8,7 +8,7 @@ import typer
 
 from cjm import __version__
 from cjm.startup import turn_off_pydantic_plugins
-from cjm.commands import diff, evidence, import_cmd, init, lint, render, rules, schema, serve, site, validate
+from cjm.commands import diff, evidence, import_cmd, init, lint, lsp, render, rules, schema, serve, site, validate
 
 app = typer.Typer(
     name="cjm",
@@ -41,6 +41,7 @@ app.command()(lint.lint)
 app.command()(site.site)
 app.command()(rules.rules)
 app.command()(serve.serve)
+app.command()(lsp.lsp)
 app.add_typer(import_cmd.app, name="import")
 app.add_typer(evidence.app, name="evidence")
 

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from cjm.lint.engine import Linter
 
 CONFIG_NAMES = ("cjm.toml", "pyproject.toml")  # as cjm.lint.config reads them
-PAINTS_OBSERVED = ("diagram", "map")
+PAINTS_OBSERVED = ("diagram", "map", "flow")
 
 
 class NotValid(Exception):
@@ -89,6 +89,7 @@ class Workspace:
         self._buffers: dict[Path, bytes] = {}
         self._texts: dict[Path, Text] = {}
         self._checked: dict[Path, _Checked] = {}
+        self._good: dict[Path, LoadedMap] = {}  # the last check of each map whose YAML parsed
         self._findings: dict[Path, tuple[tuple, Findings]] = {}
         self._renders: dict[tuple, tuple[tuple, bytes | Exception]] = {}
         self._linter: Linter | None = None
@@ -183,6 +184,7 @@ class Workspace:
         """A map that is gone: drop everything kept for it."""
         key = norm(path)
         self._checked.pop(key, None)
+        self._good.pop(key, None)
         self._findings.pop(key, None)
         for render_key in [k for k in self._renders if k[0] == key]:
             del self._renders[render_key]
@@ -212,11 +214,25 @@ class Workspace:
         deps.discard(key_path)
         entry = _Checked((own.digest, tuple(sorted((d, self.text(d).digest) for d in deps))), loaded, frozenset(deps))
         self._checked[key_path] = entry
+        if loaded.data is not None:
+            self._good[key_path] = loaded
         return entry
 
     def loaded(self, path: Path) -> LoadedMap:
         """The map validated: data, source map, diagnostics (as ``cjm validate`` reports them)."""
         return self._check(path).loaded
+
+    def last_good(self, path: Path) -> LoadedMap | None:
+        """The latest check of the map whose YAML parsed (its ``data`` is there): the current one
+        when it parses, else the one before the text broke. For an editor, whose buffer is often
+        half-typed; None when the map never parsed."""
+        self._check(path)
+        return self._good.get(norm(path))
+
+    def imports_of(self, path: Path) -> list[Path]:
+        """The files the map's check read besides itself (its imports, nested ones included), by name."""
+        entry = self._check(path)
+        return sorted(d for d in entry.deps if is_map_file(d) or d.suffix in (".yaml", ".yml"))
 
     def journey(self, path: Path) -> Journey | None:
         """The derived views of a valid map (without evidence), None for an invalid one."""

@@ -9,6 +9,7 @@ reported once, as a schema error, and not again as an unknown reference.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Any, Collection, Iterable, Iterator
 
 from cjm.format.diagnostics import Diagnostic, Path, SourceMap, diagnostic_at
@@ -76,6 +77,51 @@ def _element_ids(data: dict, imported: list[Persona]) -> Iterator[tuple[str, str
         yield stage.get("id"), "stage", (*stage_path, "id")
         for path, touchpoint in _mappings(stage.get("touchpoints"), (*stage_path, "touchpoints")):
             yield touchpoint.get("id"), "touchpoint", (*path, "id")
+
+
+SUGGESTION = re.compile(r"did you mean '(?P<id>[^']+)'\?")
+
+
+def suggested(hint: str | None) -> str | None:
+    """The id a "did you mean" hint of :func:`check_data` proposes, if any."""
+    match = SUGGESTION.search(hint or "")
+    return match.group("id") if match else None
+
+
+# What an id names, by the element kind that defines it: ids are shared by personas, stages and
+# touchpoints; objectives have ids of their own.
+REFERENCE_KINDS = {"next": "touchpoint", "personas": "persona", "objectives": "objective"}
+
+
+def definitions(data: dict) -> Iterator[tuple[str, str, Path]]:
+    """(id, kind, path of the ``id`` value) of every element the map itself defines: objectives,
+    personas, stages and touchpoints, in file order."""
+    for path, objective in _mappings(data.get("objectives"), ("objectives",)):
+        if isinstance(objective.get("id"), str):
+            yield objective["id"], "objective", (*path, "id")
+    for ident, kind, path in _element_ids(data, []):
+        if isinstance(ident, str):
+            yield ident, kind, path
+
+
+def references(data: dict) -> Iterator[tuple[str, str, Path, bool]]:
+    """(id, kind it names, path, at_key) of every place that names an id: ``next``, a touchpoint's
+    ``personas``, the persona keys of its emotions, a stage's ``objectives``. ``at_key`` is True
+    where the id is a mapping key (an emotion per persona)."""
+    for stage_path, stage in _mappings(data.get("stages"), ("stages",)):
+        for path, ref in _refs(stage.get("objectives"), (*stage_path, "objectives")):
+            yield ref, "objective", path, False
+        for base, touchpoint in _mappings(stage.get("touchpoints"), (*stage_path, "touchpoints")):
+            for path, ref in _refs(touchpoint.get("next"), (*base, "next")):
+                yield ref, "touchpoint", path, False
+            for path, ref in _refs(touchpoint.get("personas"), (*base, "personas")):
+                yield ref, "persona", path, False
+            for field in EMOTION_FIELDS:
+                value = touchpoint.get(field)
+                if isinstance(value, dict) and not LABELLED_KEYS & value.keys():
+                    for ref in value:
+                        if isinstance(ref, str):
+                            yield ref, "persona", (*base, field, ref), True
 
 
 def check_data(data: dict, imported: list[Persona] | None, source: SourceMap, file: str,

@@ -72,6 +72,12 @@ class Spans(Mapping[Path, Span]):
         return len(self.raw)
 
 
+def _raw_of(span: Span) -> RawSpan:
+    key = span.key
+    return (span.start.line - 1, span.start.col - 1, span.end.line - 1, span.end.col - 1,
+            key.line - 1 if key else -1, key.col - 1 if key else -1)
+
+
 class SourceMap:
     """Model path -> span in the YAML text, plus the raw lines for excerpts and comments."""
 
@@ -95,6 +101,24 @@ class SourceMap:
         if at_key or prefix != path:
             return span.anchor
         return span.start
+
+    def path_at(self, line: int, col: int) -> tuple[Path, bool] | None:
+        """The innermost model path whose text holds 1-based ``line:col`` (from its key, when it has
+        one, to the end of its value), and whether the position is on the key. None outside every
+        element. The reverse of :meth:`locate`, for editors."""
+        raw = self.spans.raw if isinstance(self.spans, Spans) else {p: _raw_of(s) for p, s in self.spans.items()}
+        here = (line - 1, col - 1)
+        best: Path | None = None
+        best_start = (-1, -1)
+        on_key = False
+        for path, (sl, sc, el, ec, kl, kc) in raw.items():
+            start = (kl, kc) if kl >= 0 else (sl, sc)
+            if start <= here <= (el, ec) and (start > best_start or (start == best_start and len(path) > len(best or ()))):
+                best, best_start = path, start
+                on_key = kl >= 0 and here < (sl, sc)
+        if best is None:
+            return None
+        return best, on_key
 
     def line_text(self, line: int) -> str | None:
         if 1 <= line <= len(self.lines):

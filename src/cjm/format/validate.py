@@ -37,6 +37,7 @@ class LoadedMap:
     imported_personas: list[Persona] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     root: Path | None = None
+    data: dict | None = None  # the plain data the YAML holds, when it parses (also for a map with schema errors)
 
     @property
     def valid(self) -> bool:
@@ -114,7 +115,7 @@ def validate_bytes(raw: bytes, path: Path, file: str, limits: Limits = Limits(),
         loaded = LoadedMap(path, file, parsed.source, diagnostics=list(parsed.diagnostics))
         if parsed.data is None:  # after duplicate keys there is data: keep going, to report the rest
             return loaded
-        data = parsed.data
+        data = loaded.data = parsed.data
         try:
             journey: JourneyMap | None = JourneyMap.model_validate(data)
             skip: set[tuple] = set()

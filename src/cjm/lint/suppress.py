@@ -266,3 +266,58 @@ def unused_suppressions(suppressions: Suppressions, enabled: frozenset[str], fil
             file, entry.line, entry.col, severity, hint=info.hint, source_line=source.line_text(entry.line),
         ))
     return out
+
+
+# -- writing comments (for editors' quick fixes) ---------------------------------------------------
+
+
+def comment_with_code(line: str, code: str) -> str | None:
+    """``line`` with ``code`` added to its ``# cjm: disable=`` comment, or ending in a new one.
+    None when the line already holds another comment: the suppression then goes on a line of its
+    own above the element (:func:`suppression_comment`)."""
+    col = comment_column(line)
+    if col is None:
+        return f"{line.rstrip()}  # cjm: disable={code}"
+    comment = line[col + 1:]
+    directive = _DIRECTIVE.search(comment)
+    body = _BODY.match(comment, directive.end()) if directive else None
+    if body is None or body.group("kind") != "disable":
+        return None
+    end = col + 1 + body.end("codes")
+    return f"{line[:end]},{code}{line[end:]}"
+
+
+def suppression_comment(code: str, indent: str = "", whole_file: bool = False) -> str:
+    """A comment line that silences ``code`` for the element below it, or for the whole file."""
+    return f"{indent}# cjm: {'disable-file' if whole_file else 'disable'}={code}"
+
+
+def top_comment_end(lines: list[str]) -> int:
+    """The 0-based index of the first line below the comment block at the top of the file, where a
+    ``disable-file`` comment may go."""
+    for index, text in enumerate(lines):
+        if not _is_blank_or_comment(text) or text.strip() == "---":
+            return index
+    return len(lines)
+
+
+def comment_without_code(line: str, col: int) -> str | None:
+    """``line`` with the code at 1-based ``col`` taken out of its suppression comment (the whole
+    comment when it named only that code). None when no suppressed code starts there."""
+    hash_col = comment_column(line)
+    if hash_col is None:
+        return None
+    comment = line[hash_col + 1:]
+    directive = _DIRECTIVE.search(comment)
+    body = _BODY.match(comment, directive.end()) if directive else None
+    if body is None:
+        return None
+    base = hash_col + 1 + body.start("codes")
+    tokens = [(base + m.start(), base + m.end()) for m in _TOKEN.finditer(body.group("codes"))]
+    if not any(start == col - 1 for start, _ in tokens):
+        return None
+    kept = [line[s:e] for s, e in tokens if s != col - 1]
+    if not kept:
+        return line[:hash_col].rstrip()
+    start, end = tokens[0][0], tokens[-1][1]
+    return line[:start] + ",".join(kept) + line[end:]
