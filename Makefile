@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
 comma := ,
 
-.PHONY: setup demo test test-latest lock lock-add docs docs-serve bench bench-compare fuzz mutate graphviz chromium clean schema
+.PHONY: setup demo test test-latest lock lock-add docs docs-serve bench bench-compare fuzz mutate graphviz chromium clean schema pictures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(STAMP): $(BIN)/python pyproject.toml $(LOCK)
 	touch $(STAMP)
 
 # The extras the lock (and test-latest) hold: everything make setup installs for development.
-LOCK_EXTRAS := dev spark bench mutate serve docs lsp
+LOCK_EXTRAS := dev spark bench mutate serve docs lsp pdf
 LOCK_COMPILE = $(BIN)/uv pip compile pyproject.toml requirements/build.in $(addprefix --extra ,$(LOCK_EXTRAS)) \
 	  --python-version 3.11 --python-platform x86_64-unknown-linux-gnu --generate-hashes --quiet -o $(LOCK)
 
@@ -126,6 +126,11 @@ docs: setup
 docs-serve: setup
 	$(BIN)/python -m cjm.docs_pages docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
+
+# the pictures of README.md and docs/rendering.md, drawn from the examples (map page, diagram, curve,
+# blueprint); tests/test_pictures.py fails when they are out of date
+pictures: setup graphviz chromium
+	$(BIN)/python tests/pictures.py docs/images
 
 schema: setup
 	$(BIN)/cjm schema -o schemas/cjm-map.v1.schema.json

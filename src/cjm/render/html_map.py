@@ -30,7 +30,7 @@ from cjm.render.inline_svg import inline_svg
 from cjm.render.mapfacts import check_persona, metric_figures, metric_status, number, review, signed, steps_by_stage
 from cjm.render.theme import DARK, THEMES, Theme, emotion_bucket
 
-FORMATS = ("html", "md")
+FORMATS = ("html", "md", "pdf", "png")
 
 COLUMN_PX = 150.0  # the curve's drawing units per touchpoint column; the browser scales it
 MAX_COLUMNS = 2000  # past this a grid is no use to a reader and the page grows past 100 MB
@@ -254,14 +254,14 @@ def findings_on_page(journey: Journey, options: RenderOptions) -> list[Finding]:
     return _findings(options.findings, anchors)
 
 
-def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=None) -> dict:
+def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=None, one_scheme: bool = False) -> dict:
     """Everything the template shows, as plain data. ``curve``/``diagram`` draw the pictures
     (defaults: the curve and diagram views); tests pass stand-ins to see what is asked of them."""
     check_persona(journey, options.persona)
     if options.theme not in THEMES:
         raise RenderError(f"unknown theme '{options.theme}' (themes: {', '.join(THEMES)})")
     # "light" (the default) follows the reader's system setting; "dark" is dark everywhere
-    schemes = ("light", "dark") if options.theme == "light" else (options.theme,)
+    schemes = ("light", "dark") if options.theme == "light" and not one_scheme else (options.theme,)  # print: one
     persona = options.persona
     anchors = Anchors()
     title_target, objectives, personas, columns, heads, lanes = _skeleton(journey, persona, anchors)
@@ -296,6 +296,13 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
     except RenderError as exc:
         diagram_note = str(exc)
 
+    blueprint_pictures = None
+    if has_blueprint(journey):
+        try:
+            blueprint_pictures = _pictures(schemes, lambda name: _blueprint(journey, replace(options, theme=name), f"{name}-bp-"))
+        except RenderError as exc:
+            notes.append(f"The service blueprint is left out: {exc}")
+
     findings = _findings(options.findings, anchors)
     status = review(journey)
     return {
@@ -315,6 +322,7 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
         "touchpoint_count": sum(1 for c in columns if c.step is not None),
         "diagram": diagram_pictures,
         "diagram_note": diagram_note,
+        "blueprint": blueprint_pictures,
         "findings": findings,
         "with_lint": bool(options.findings) or options.with_lint,
         "palette": {"base": palette(THEMES[schemes[0]]), "dark": palette(DARK) if len(schemes) > 1 else None},
@@ -508,6 +516,21 @@ def _diagram(journey: Journey, options: RenderOptions, prefix: str):
     return inline_svg(svg, prefix, title=title)
 
 
+BLUEPRINT_FIELDS = ("frontstage", "backstage", "physical_evidence", "support_processes", "fail_points", "wait_time")
+
+
+def has_blueprint(journey: Journey) -> bool:
+    """Whether any touchpoint says what happens behind it: then the page shows the service blueprint."""
+    return any(getattr(step.touchpoint, name) for step in journey.steps for name in BLUEPRINT_FIELDS)
+
+
+def _blueprint(journey: Journey, options: RenderOptions, prefix: str):
+    from cjm.render.blueprint import blueprint_svg
+
+    title = f"Service blueprint of {journey.map.title}"
+    return inline_svg(blueprint_svg(journey, options), prefix, title=title)
+
+
 # --- output ------------------------------------------------------------------------
 
 def _environment():
@@ -538,6 +561,10 @@ def render(journey: Journey, fmt: str, options: RenderOptions) -> bytes:
         from cjm.render.markdown import report
 
         return report(journey, options.persona, options.observed).encode("utf-8")
+    if fmt in ("pdf", "png"):
+        from cjm.render.map_print import render_print
+
+        return render_print(journey, fmt, options)
     if fmt != "html":
         raise RenderError(f"the map view writes {', '.join(FORMATS)}, not {fmt}")
     return html_page(journey, options).encode("utf-8")
