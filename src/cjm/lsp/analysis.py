@@ -221,6 +221,8 @@ class Analyzer:
             findings = ws.findings(entry.path)
             evidence = ws.linter().evidence_codes
             diagnostics = (*diagnostics, *(d for d in findings.diagnostics if d.code in evidence))
+        # problems found inside an imported file are that file's; here its import line says so (CJM030)
+        diagnostics = tuple(d for d in diagnostics if d.file == loaded.file)
         good = ws.last_good(entry.path)
         if loaded.data is not None or uri not in self._imported:
             self._imported[uri] = tuple(g for g in (ws.last_good(p) for p in ws.imports_of(entry.path)) if g is not None)
