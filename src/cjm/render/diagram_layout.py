@@ -102,11 +102,14 @@ def _plan_for(boxes: list[Box], by_stage: dict[int, list[int]], per_column: int,
     for stage in sorted(by_stage):
         members = by_stage[stage]
         count = math.ceil(len(members) / per_column)
-        size = math.ceil(len(members) / count)  # even columns: 7 in columns of 4 are 4 + 3
+        base, extra = divmod(len(members), count)  # even columns: 7 in columns of 3 are 3 + 2 + 2
         mine = []
-        for start in range(0, len(members), size):
+        start = 0
+        for k in range(count):
+            size = base + (1 if k < extra else 0)
             mine.append(len(columns))
             columns.append(Column(stage, tuple(members[start:start + size])))
+            start += size
         stage_columns.append(mine)
     widths = [stage_width([columns[c] for c in mine], boxes) + STAGE_GAP for mine in stage_columns]
     count_rows = 1
