@@ -361,3 +361,54 @@ def test_listening_on_every_interface_warns(tmp_path):
     assert "warning" in proc.stderr.read()
     proc.stdout.close()
     proc.stderr.close()
+
+
+def test_a_hidden_tab_closes_its_channel_and_catches_up_when_shown(served, page):
+    page.evaluate("""() => { Object.defineProperty(document, 'hidden', {value: true, configurable: true});
+                            document.dispatchEvent(new Event('visibilitychange')); }""")
+    assert page.locator("#status").text_content().startswith("paused")
+    path = served.folder / CHECKOUT
+    path.write_text(path.read_text().replace("Northtrail Outdoor", "Northtrail While-Hidden", 1))
+    page.wait_for_timeout(1500)
+    assert "While-Hidden" not in frame_text(page, "h1")  # nothing arrives for a hidden tab
+    page.evaluate("""() => { Object.defineProperty(document, 'hidden', {value: false, configurable: true});
+                            document.dispatchEvent(new Event('visibilitychange')); }""")
+    wait_live(page)
+    wait_frame_text(page, "h1", "Northtrail While-Hidden")
+
+
+def test_ten_tabs_all_follow_a_save(browser, served):  # noqa: F811
+    context = browser.new_context()
+    try:
+        tabs = [context.new_page() for _ in range(10)]
+        for tab in tabs:
+            tab.goto(served.url + f"maps/{SLUG}/")
+        for tab in tabs:
+            wait_live(tab)
+        path = served.folder / CHECKOUT
+        path.write_text(path.read_text().replace("Northtrail Outdoor", "Northtrail Ten-Tabs", 1))
+        for tab in tabs:
+            wait_frame_text(tab, "h1", "Northtrail Ten-Tabs")
+    finally:
+        context.close()
+
+
+def test_the_page_reconnects_after_the_server_restarts(browser, tmp_path):  # noqa: F811
+    folder = tmp_path / "examples"
+    shutil.copytree(ROOT / "examples", folder)
+    first = Served(folder)
+    tab = browser.new_page()
+    try:
+        tab.goto(first.url + f"maps/{SLUG}/")
+        wait_live(tab)
+        first.stop()
+        tab.wait_for_function("() => document.getElementById('status').textContent !== 'live'", timeout=WAIT_MS)
+        (folder / CHECKOUT).write_text((folder / CHECKOUT).read_text().replace("Northtrail Outdoor", "Northtrail Restarted", 1))
+        second = Served(folder, "--port", first.port)  # the last --port wins
+        try:
+            wait_live(tab)
+            wait_frame_text(tab, "h1", "Northtrail Restarted")
+        finally:
+            second.stop()
+    finally:
+        tab.close()

@@ -250,7 +250,8 @@ def findings_on_page(journey: Journey, options: RenderOptions) -> list[Finding]:
     (None when the page does not show it): for a front-end that lists them beside the page."""
     check_persona(journey, options.persona)
     anchors = Anchors()
-    _skeleton(journey, options.persona, anchors)
+    if len(journey.steps) <= MAX_COLUMNS:  # past it there is no page to point into
+        _skeleton(journey, options.persona, anchors)
     return _findings(options.findings, anchors)
 
 

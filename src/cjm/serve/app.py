@@ -162,6 +162,7 @@ class Server:
         await websocket.accept()
         queue: asyncio.Queue = asyncio.Queue()
         self.hub.queues.add(queue)
+        receiving = getting = None
         try:
             await websocket.send_text(json.dumps({"type": "hello", "server": self.id}))
             receiving = asyncio.ensure_future(websocket.receive())
@@ -179,7 +180,7 @@ class Server:
             return
         finally:
             self.hub.queues.discard(queue)
-            for task in (locals().get("receiving"), locals().get("getting")):
+            for task in (receiving, getting):
                 if task is not None:
                     task.cancel()
 

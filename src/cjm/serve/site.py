@@ -17,9 +17,10 @@ from typing import Iterable
 from cjm.project import UsageError, discover_maps, find_root, is_map_file
 from cjm.workspace import CONFIG_NAMES, NotValid, Workspace, norm
 
-VIEWS = {"map": "html", "diagram": "svg", "curve": "svg"}  # the views a page switches between
-PAGE_VIEWS = (("Map", "map"), ("Diagram", "diagram"), ("Curve", "curve"))
+VIEWS = {"map": "html", "diagram": "svg", "curve": "svg", "flow": "svg"}  # the views a page switches between
+PAGE_VIEWS = (("Map", "map"), ("Diagram", "diagram"), ("Curve", "curve"), ("Flow", "flow"))  # flow: with --observed
 CONTENT_TYPES = {"html": "text/html; charset=utf-8", "svg": "image/svg+xml"}
+PANEL_FINDINGS = 300  # the panel lists this many (most severe first) and says how many there are
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class ServedSite:
         self.slugs: dict[Path, str] = {}
         self.versions: Counter = Counter()
         self.last_good: dict[tuple, bytes] = {}
+        self._panels: dict[str, tuple] = {}  # slug -> (findings, journey, persona, the panel's list)
         self._watched: tuple = ()
         self.rescan()
 
@@ -61,8 +63,7 @@ class ServedSite:
             found = discover_maps([r for r in self.roots if r.exists()])
         except UsageError:
             return []
-        allowed = [r if r.is_dir() else r for r in self.real_roots]
-        return sorted({norm(p) for p in found if _inside(Path(os.path.realpath(p)), allowed)})
+        return sorted({norm(p) for p in found if _inside(Path(os.path.realpath(p)), self.real_roots)})
 
     def rescan(self) -> bool:
         """Find the maps again; True when some came or went."""
@@ -73,6 +74,7 @@ class ServedSite:
             del self.maps[slug]
             self.versions[slug] += 1
             self.last_good = {k: v for k, v in self.last_good.items() if k[0] != slug}
+            self._panels.pop(slug, None)
             self.ws.forget(path)
         from cjm.site import unique_slug
 
@@ -146,8 +148,17 @@ class ServedSite:
         rendered = self.render(slug, view, persona)
         if rendered.status != 200:
             out["error"] = rendered.body.decode("utf-8", "replace") if rendered.status == 422 else None
-        out["findings"] = finding_list(journey, findings.diagnostics, persona)
+        out["findings"] = self._panel(slug, journey, findings, persona)
+        out["findings_total"] = len(findings.diagnostics)
         return out
+
+    def _panel(self, slug: str, journey, findings, persona: str | None) -> list[dict]:
+        """The panel's findings, computed once per change (the workspace hands back the same objects until then)."""
+        cached = self._panels.get(slug)
+        if cached is None or cached[0] is not findings or cached[1] is not journey or cached[2] != persona:
+            cached = self._panels[slug] = (findings, journey, persona,
+                                           finding_list(journey, findings.diagnostics, persona)[:PANEL_FINDINGS])
+        return cached[3]
 
     def _observed_problems(self) -> list[str]:
         observed = self.ws.observed_file()

@@ -19,7 +19,7 @@
   let frameKey = page === "index" ? "catalog" : "";
   let shownVersion = -1;
   let pendingAnchor = null;
-  let ws = null, retry = 0, retryTimer = null, busy = false, again = false;
+  let ws = null, retry = 0, retryTimer = null, busy = false, again = false, server = null;
   let paints = 0;
 
   function remember() {
@@ -149,7 +149,7 @@
     select.disabled = list.length < 2;
   }
 
-  function paintFindings(list) {
+  function paintFindings(list, total) {
     const ol = $("findings");
     ol.replaceChildren();
     for (const f of list) {
@@ -180,7 +180,10 @@
       });
       ol.appendChild(li);
     }
-    $("findings-count").textContent = `(${list.length})`;
+    $("findings-count").textContent = `(${total})`;
+    const more = $("findings-more");
+    more.hidden = total <= list.length;
+    more.textContent = `The ${list.length} most severe of ${total} are listed; cjm lint reports them all.`;
     $("findings-empty").hidden = list.length > 0;
   }
 
@@ -218,7 +221,7 @@
     frame.classList.remove("stale");
     if ((st.persona || "") !== persona) { persona = st.persona || ""; remember(); }
     paintPersonas(st.personas, persona);
-    paintFindings(st.findings);
+    paintFindings(st.findings, st.findings_total);
     showNote(st.error ? `This view cannot be drawn: ${st.error}` : "");
     const key = `${view}|${persona}`;
     if (key === frameKey && st.version === shownVersion) return;
@@ -255,10 +258,16 @@
     clearTimeout(retryTimer);
     const socket = new WebSocket(`ws://${location.host}/live`);
     ws = socket;
-    socket.onopen = () => { retry = 0; setStatus("live"); refresh(); };
+    socket.onopen = () => { retry = 0; setStatus("live"); };
     socket.onmessage = (ev) => {
       let message;
       try { message = JSON.parse(ev.data); } catch (e) { return; }
+      if (message.type === "hello") {  // (re)connected: catch up; a restarted server counts versions anew
+        if (server !== null && server !== message.server) shownVersion = -1;
+        server = message.server;
+        refresh();
+        return;
+      }
       if (message.type !== "changed") return;
       if (page === "index" ? message.index : message.maps.includes(slug)) refresh();
     };
