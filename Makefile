@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 LOCK := requirements/dev.lock
 comma := ,
 
-.PHONY: setup demo test test-latest lock lock-add docs docs-serve bench bench-compare fuzz mutate graphviz chromium clean schema pictures
+.PHONY: setup demo test test-latest lock lock-add docs docs-serve bench bench-compare fuzz mutate graphviz chromium neovim vscode vscode-deps clean schema pictures
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -92,7 +92,36 @@ chromium:
 	  fi; \
 	fi
 
-test: setup chromium
+# the language server's real-editor test runs Debian's Neovim headless; without it that test skips and says why
+neovim:
+	@if ! command -v nvim >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing neovim with apt-get (for the editor test of cjm lsp)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null) \
+	      || echo "could not install neovim; the editor test will be skipped"; \
+	  else \
+	    echo "neovim is missing, so the editor test will be skipped; install it with: sudo apt-get install neovim"; \
+	  fi; \
+	fi
+
+# the VS Code extension (editors/vscode): its npm packages exactly as package-lock.json pins them,
+# when node is on the machine (the suite type-checks the extension with them)
+VSCODE := editors/vscode
+vscode-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+	  if [ ! -d $(VSCODE)/node_modules ] || [ $(VSCODE)/package-lock.json -nt $(VSCODE)/node_modules/.package-lock.json ]; then \
+	    (cd $(VSCODE) && npm ci --no-audit --no-fund --loglevel=error); \
+	  fi; \
+	else \
+	  echo "npm is missing: the VS Code extension is not type-checked"; \
+	fi
+
+# the extension as a .vsix (build/cjm-vscode.vsix), to install with: code --install-extension
+vscode: vscode-deps
+	mkdir -p build
+	cd $(VSCODE) && npm run --silent compile && npx --no-install vsce package --allow-missing-repository -o ../../build/cjm-vscode.vsix
+
+test: setup chromium neovim vscode-deps
 	$(BIN)/python -m pytest -q -n 2
 
 bench: setup
