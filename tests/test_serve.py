@@ -412,3 +412,40 @@ def test_the_page_reconnects_after_the_server_restarts(browser, tmp_path):  # no
             second.stop()
     finally:
         tab.close()
+
+
+def test_a_layout_past_the_dot_timeout_is_named_on_the_page_and_the_server_keeps_serving(tmp_path):
+    folder = tmp_path / "examples"
+    shutil.copytree(ROOT / "examples", folder)
+    server = Served(folder, "--dot-timeout", "0.01")
+    try:
+        status, body = server.raw(f"/render/{SLUG}/map")
+        assert status == 200 and b"The flow diagram is left out" in body
+        status, body = server.raw(f"/api/maps/{SLUG}?view=diagram")
+        assert status == 200 and b'"error":' in body and b'"error":null' not in body.replace(b" ", b"")
+        status, _ = server.raw(f"/render/{SLUG}/diagram")
+        assert status == 422
+        assert server.raw("/")[0] == 200 and server.proc.poll() is None
+    finally:
+        server.stop()
+
+
+def test_editing_the_observed_file_redraws_the_evidence(browser, tmp_path):  # noqa: F811
+    folder = tmp_path / "examples"
+    shutil.copytree(ROOT / "examples", folder)
+    observed = folder / "ecom-shop.observed.json"
+    server = Served(folder, "--observed", str(observed))
+    tab = browser.new_page()
+    try:
+        tab.goto(server.url + "maps/ecom-shop/")
+        wait_live(tab)
+        wait_frame_text(tab, "header", "Observed")
+        before = frame_text(tab, "header")
+        text = observed.read_text()
+        atomic_write(observed, text.replace('"users": 600', '"users": 987654', 1))
+        tab.wait_for_function("(b) => document.getElementById('content').contentDocument.querySelector('header')"
+                              ".textContent !== b", arg=before, timeout=WAIT_MS)
+        assert "987,654 users" in frame_text(tab, "header")
+    finally:
+        tab.close()
+        server.stop()

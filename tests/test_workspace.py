@@ -150,3 +150,24 @@ def test_an_unreadable_map_is_a_diagnostic(tmp_path):
     ws = Workspace()
     loaded = ws.loaded(tmp_path / "gone.cjm.yaml")
     assert not loaded.valid and loaded.diagnostics[0].code == "CJM000"
+
+
+def test_the_observed_file_is_a_dependency_of_its_map_only(tmp_path):
+    import shutil
+
+    root = Path(__file__).resolve().parent.parent / "examples"
+    for name in ("ecom-shop.cjm.yaml", "ecom-shop.observed.json", "online-shop-checkout.cjm.yaml"):
+        shutil.copy(root / name, tmp_path / name)
+    (tmp_path / "cjm.toml").write_text("[lint]\n")
+    observed = tmp_path / "ecom-shop.observed.json"
+    ws = Workspace(observed=observed)
+    shop, other = tmp_path / "ecom-shop.cjm.yaml", tmp_path / "online-shop-checkout.cjm.yaml"
+    assert ws.observed_for(ws.loaded(shop)) is not None
+    assert ws.observed_for(ws.loaded(other)) is None
+    first = ws.render(shop, "map", "html")
+    observed.write_text(observed.read_text().replace('"users": 600', '"users": 987654', 1))
+    assert ws.changed([observed]) == {shop}
+    assert b"987,654 users" in ws.render(shop, "map", "html") != first
+    observed.write_text("{ not json")
+    ws.changed([observed])
+    assert not ws.observed_file().ok and ws.observed_for(ws.loaded(shop)) is None

@@ -131,7 +131,7 @@ class ServedSite:
             return None
         loaded = self.ws.loaded(path)
         out: dict = {"slug": slug, "file": loaded.file, "version": self.versions[slug], "ok": loaded.valid,
-                     "title": loaded.journey.title if loaded.journey else loaded.file, "banner": None,
+                     "title": loaded.journey.title if loaded.journey else None, "banner": None,
                      "problems": [], "error": None, "persona": persona, "view": view}
         if not loaded.valid:
             errors = sum(1 for d in loaded.diagnostics if d.severity.value == "error")

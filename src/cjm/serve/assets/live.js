@@ -9,7 +9,7 @@
   const slug = body.dataset.slug;
   const frame = document.getElementById("content");
   const $ = (id) => document.getElementById(id);
-  const TYPES = { map: "text/html", diagram: "image/svg+xml", curve: "image/svg+xml" };
+  const TYPES = { map: "text/html", diagram: "image/svg+xml", curve: "image/svg+xml", flow: "image/svg+xml" };
   const store = (key) => `cjm-serve:${slug}:${key}`;
   const params = new URLSearchParams(location.search);
   const remembered = (key) => { try { return localStorage.getItem(store(key)); } catch (e) { return null; } };
@@ -206,8 +206,10 @@
     }
     if (!response.ok) return;
     const st = await response.json();
-    document.title = `${st.title} - cjm serve`;
-    $("title").textContent = st.title;
+    if (st.title) {  // a broken map has none: the last good title stays
+      document.title = `${st.title} - cjm serve`;
+      $("title").textContent = st.title;
+    }
     body.dataset.ok = String(st.ok);
     body.dataset.version = String(st.version);
     if (!st.ok) {
