@@ -449,3 +449,18 @@ def test_editing_the_observed_file_redraws_the_evidence(browser, tmp_path):  # n
     finally:
         tab.close()
         server.stop()
+
+
+def test_a_new_lint_configuration_relints_the_page(served, page):
+    assert page.locator("#findings li").count() > 0
+    codes = {c.split()[0] for c in page.locator("#findings a.rule").all_text_contents()}
+    (served.folder / "cjm.toml").write_text(f"[lint]\nignore = {sorted(codes)!r}\n".replace("'", '"'))
+    page.wait_for_function("() => document.querySelectorAll('#findings li').length === 0", timeout=WAIT_MS)
+    assert not page.locator("#findings-empty").is_hidden()
+
+
+def test_nothing_of_serve_is_imported_on_the_way_to_validate():
+    code = ("import sys, cjm.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('starlette', 'uvicorn', 'watchfiles', 'websockets', 'anyio') or m.startswith(('cjm.serve', 'cjm.workspace'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]", out
