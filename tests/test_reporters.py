@@ -261,4 +261,95 @@ def test_reporters_accept_rule_infos_without_help() -> None:
     document = json.loads(reporter("sarif")(report))
     jsonschema.Draft4Validator(SARIF_SCHEMA).validate(document)
     assert [r["id"] for r in document["runs"][0]["tool"]["driver"]["rules"]] == ["CJM001", "CJM777"]
+    assert document["runs"][0]["tool"]["driver"]["rules"][1]["defaultConfiguration"] == {"level": "note"}  # its severity
     assert document["runs"][0]["results"][0]["ruleIndex"] == 1
+
+
+# -- details each format must keep ----------------------------------------------------------------------
+
+
+def test_text_shows_control_characters_as_their_pictures_and_carets_cover_the_token() -> None:
+    diags = [Diagnostic("CJM191", "x", "m", "a.cjm.yaml", 2, 7, Severity.info, source_line="name: a\x01b\x7fc\td"),
+             Diagnostic("CJM191", "x", "m", "a.cjm.yaml", 3, 10, Severity.info, source_line="emotion: 1"),
+             Diagnostic("CJM191", "x", "m", "a.cjm.yaml", 4, 7, Severity.info, source_line="name: FLAGX, next")]
+    lines = reporter("text")(Report("lint", ["a.cjm.yaml"], diags)).splitlines()
+    assert lines[1:3] == [" 2 │ name: a\u2401b\u2421c d", "   │       ^^^^^"]  # the tab is one column; the caret stops at it
+    assert lines[4:6] == [" 3 │ emotion: 1", "   │          ^"]
+    assert lines[7:9] == [" 4 │ name: FLAGX, next", "   │       ^^^^^"]
+
+
+def test_json_is_indented_and_keeps_non_ascii_text() -> None:
+    diag = Diagnostic("CJM191", "x", "émotion – bas", "café.cjm.yaml", 1, 1, Severity.info)
+    out = reporter("json")(Report("lint", ["café.cjm.yaml"], [diag]))
+    assert out.startswith('{\n  "version": 1,\n  "command": "lint",\n  "summary": {\n    "files": 1,')
+    assert '"message": "émotion – bas",' in out and out.endswith("}\n")
+
+
+def test_sarif_keeps_non_ascii_text_and_leaves_out_an_absent_hint(maps: Path) -> None:
+    diag = Diagnostic("CJM777", "mystery", "émotion – bas", "café.cjm.yaml", 1, 1, Severity.warning)
+    out = reporter("sarif")(Report("lint", ["café.cjm.yaml"], [diag]))
+    assert '"text": "émotion – bas"' in out and '"uri": "caf%C3%A9.cjm.yaml"' in out
+    run = json.loads(lint("sarif").stdout)["runs"][0]
+    assert run["invocations"] == [{"executionSuccessful": True}]
+    flagged = run["results"][1]
+    assert flagged["ruleId"] == "CJM191" and flagged["message"] == {"text": "touchpoint 'home' is flagged"}
+
+
+@pytest.mark.parametrize("block", ["# Example", "```yaml\nid: x\n```", "**Fails**", "- a list", "* a list",
+                                   "| a | table |", "    indented code", "  - an indented list"])
+def test_sarif_full_description_is_the_prose_before_the_first_heading_example_or_list(block: str) -> None:
+    help_text = f"The first paragraph,\nwrapped.\n\nThe second one.\n\n{block}\n\nNot prose any more."
+    diag = Diagnostic("CJM191", "x", "m", "a.cjm.yaml", 1, 1, Severity.info)
+    report = Report("lint", ["a.cjm.yaml"], [diag], rules={"CJM191": RuleInfo("CJM191", "x", "Summary.", help_text)})
+    [rule] = json.loads(reporter("sarif")(report))["runs"][0]["tool"]["driver"]["rules"]
+    assert rule["fullDescription"]["text"] == "The first paragraph, wrapped.\n\nThe second one."
+    assert rule["help"]["text"] == help_text
+
+
+def test_a_workspace_that_is_not_the_git_root_is_where_paths_start(maps: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(maps / "clean")
+    write(maps, "clean/flag.cjm.yaml", MAP)
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(maps / "clean"))
+    run = json.loads(lint("sarif", ".").stdout)["runs"][0]
+    assert {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in run["results"]} == {"flag.cjm.yaml"}
+    assert lint("github", ".").stdout.startswith(f"::warning file=flag.cjm.yaml,line={HOME_LINE},")
+
+
+def _text_lines(*diags: Diagnostic, color: bool = False) -> list[str]:
+    return reporter("text")(Report("lint", ["a.cjm.yaml"], list(diags)), color=color).split("\n")
+
+
+def test_text_of_long_lines_shows_the_part_around_the_column() -> None:
+    line = "k: " + "v" * 297
+    def info(col: int, source: str = line) -> Diagnostic:
+        return Diagnostic("CJM191", "x", "m", "a.cjm.yaml", 1, col, Severity.info, source_line=source)
+    # up to column 140 the line is shown from its start, cut after 157 characters
+    assert _text_lines(info(140))[1:3] == [" 1 │ " + line[:157] + "...", "   │ " + " " * 139 + "^" * 21]
+    # from column 141 on, from 80 columns before the column
+    assert _text_lines(info(141))[1:3] == [" 1 │ ..." + line[61:215] + "...", "   │ " + " " * 82 + "^" * 60]
+    assert _text_lines(info(1, line[:160]))[1] == " 1 │ " + line[:160]  # 160 characters fit
+    assert _text_lines(info(1, line[:161]))[1] == " 1 │ " + line[:157] + "..."
+    assert _text_lines(info(4, "k: " + "v" * 70))[2] == "   │    " + "^" * 60  # carets stop at 60
+    assert _text_lines(info(20, "name: x"))[1:3] == [" 1 │ name: x", "   │        ^"]  # past the end: after it
+    assert _text_lines(info(2, "\tname: x"))[1:3] == [" 1 │  name: x", "   │  ^^^^"]  # a tab is one column
+
+
+def test_text_without_a_source_line_and_in_colour() -> None:
+    bare = Diagnostic("CJM191", "x", "m", "a.cjm.yaml", 3, 1, Severity.info, hint="first\n\nthird")
+    assert _text_lines(bare) == ["a.cjm.yaml:3:1: info CJM191 [x] m", "  = hint: first", "", "third", "",
+                                 "Found 1 finding (1 info) in 1 of 1 map", ""]
+    shown = Diagnostic("CJM191", "x", "m", "a.cjm.yaml", 3, 7, Severity.info, source_line="name: x")
+    assert _text_lines(shown, color=True)[1:3] == ["\x1b[2m 3 │ \x1b[0mname: x", "\x1b[2m   │ \x1b[0m\x1b[36m      ^\x1b[0m"]
+    assert _text_lines(bare, color=True)[1:4] == ["\x1b[2m  = hint: first\x1b[0m", "", "\x1b[2mthird\x1b[0m"]
+
+
+@pytest.mark.parametrize("command, files, diags, invalid, summary", [
+    ("validate", ["a", "b"], [Severity.error], ["a"], "1 of 2 maps invalid (1 error)"),
+    ("validate", ["a"], [Severity.error, Severity.error], ["a"], "1 of 1 map invalid (2 errors)"),
+    ("lint", ["a"], [Severity.info], [], "Found 1 finding (1 info) in 1 of 1 map"),
+    ("lint", ["a", "b"], [Severity.info, Severity.warning, Severity.info], [], "Found 3 findings (1 warning, 2 info) in 1 of 2 maps"),
+    ("lint", ["a", "b"], [Severity.error, Severity.error], [], "Found 2 findings (2 errors) in 1 of 2 maps"),
+])
+def test_text_summary_counts_in_words(command, files, diags, invalid, summary) -> None:
+    found = [Diagnostic("CJM191", "x", "m", "a", n + 1, 1, severity) for n, severity in enumerate(diags)]
+    assert reporter("text")(Report(command, files, found, invalid_files=invalid)).splitlines()[-1] == summary

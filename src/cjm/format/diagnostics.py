@@ -205,17 +205,8 @@ def sort_key(diag: Diagnostic) -> tuple:
     return (diag.file, diag.line, diag.col, diag.code, diag.message)
 
 
-def worst(diagnostics: Iterable[Diagnostic]) -> Severity | None:
-    ranked = sorted(diagnostics, key=lambda d: d.severity.rank, reverse=True)
-    return ranked[0].severity if ranked else None
-
-
 def count_by_severity(diagnostics: Iterable[Diagnostic]) -> dict[str, int]:
     counts = {s.value: 0 for s in Severity}
     for diag in diagnostics:
         counts[diag.severity.value] += 1
     return counts
-
-
-def iter_errors(diagnostics: Iterable[Diagnostic]) -> Iterator[Diagnostic]:
-    return (d for d in diagnostics if d.severity is Severity.error)

@@ -26,7 +26,7 @@ def _prose(text: str) -> str:
     """The documentation's opening paragraphs, up to its first heading, example or list."""
     out = []
     for paragraph in text.strip().split("\n\n"):
-        if paragraph.lstrip().startswith(("#", "```", "**", "- ", "* ", "|", "    ")):
+        if paragraph.startswith("    ") or paragraph.lstrip().startswith(("#", "```", "**", "- ", "* ", "|")):
             break
         out.append(" ".join(paragraph.split()))
     return "\n\n".join(out)
