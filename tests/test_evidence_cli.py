@@ -143,7 +143,7 @@ def test_sql_compiles_for_warehouse_dialects(runner, shop, dialect, quote):
     assert text.startswith(f"-- cjm ") and f"dialect {dialect}" in text.splitlines()[0]
     for part in ("-- totals", "-- touchpoint events", "-- journeys and users", "-- edges", "-- variants", "-- unmatched events"):
         assert f"\n{part}" in text
-    assert text.count(";\n") == 6
+    assert text.count(";\n") == 8  # the six parts, then the flows by step and by stage
     assert f"{quote}analytics{quote}.{quote}events{quote}" in text
 
 
@@ -165,15 +165,15 @@ def test_duckdb_sql_run_on_duckdb_gives_the_computed_edges(runner, shop, ts_type
                               "-o", "shop.sql"])
     assert sql.exit_code == 0 and sql.stdout == ""
     computed = runner.invoke(app, ["evidence", "compute", "shop.cjm.yaml", "-e", "events.csv", "-o", "-"])
-    expected = {(e["source"], e["target"]): (e["count"], e["users"], e["share"], e["median_us"])
+    expected = {(e["source"], e["target"]): (e["count"], e["journeys"], e["users"], e["share"], e["median_us"])
                 for e in json.loads(computed.stdout)["edges"]}
     connection = duckdb.connect()
     connection.execute(f"CREATE TABLE events AS SELECT user_id, {ts_column} AS timestamp, event, page "
                        "FROM read_csv('events.csv', all_varchar = true)")
     text = (shop / "shop.sql").read_text()
     rows = connection.execute(_statement(text, "edges")).fetchall()
-    got = {(source, target): (count, users, round(share, 6), None if median is None else int(median + 0.5))
-           for source, target, count, users, share, median, _mean in rows}
+    got = {(source, target): (count, journeys, users, round(share, 6), None if median is None else int(median + 0.5))
+           for source, target, count, journeys, users, share, median, _mean in rows}
     assert got == expected and len(got) == 10
     [totals] = connection.execute(_statement(text, "totals")).fetchall()
     assert totals[:3] == (15, 14, 5)
@@ -221,7 +221,7 @@ def test_medians_of_odd_and_even_numbers_of_gaps_on_duckdb_and_in_its_sql(runner
     connection = duckdb.connect()
     connection.execute("CREATE TABLE events AS SELECT * FROM read_csv('gaps.csv', all_varchar = true)")
     rows = connection.execute(_statement(sql.stdout, "edges")).fetchall()
-    ranked = {(source, target): median for source, target, _count, _users, _share, median, _mean in rows if median is not None}
+    ranked = {(source, target): median for source, target, _count, _journeys, _users, _share, median, _mean in rows if median is not None}
     assert ranked == pytest.approx(medians, abs=1e-6)
 
 

@@ -45,6 +45,8 @@ def compute(
     since: Optional[str] = typer.Option(None, "--since", metavar="ISO", help="Leave out events before this time (inclusive bound; no zone means UTC)."),
     until: Optional[str] = typer.Option(None, "--until", metavar="ISO", help="Leave out events at or after this time."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE|-", help="Where to write the observed journey; - for standard output. Default: MAP.observed.json beside the map."),
+    segment: Optional[list[str]] = typer.Option(None, "--segment", metavar="COLUMN", help="Also compute the observed journey per value of this log column (a journey's value at its first event). Repeat for several; default: the map's `analytics.segments`."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Let the engine print its own warnings (Spark logs nothing but errors otherwise)."),
 ) -> None:
     """Compute the observed journey of a map from event logs and write it as JSON."""
     from cjm.io import write_output
@@ -54,7 +56,7 @@ def compute(
     compute_observed, dump_observed, errors = _evidence_modules()
     try:
         observed = compute_observed(journey_map, events, engine=engine.value, grain=grain.value if grain else None,
-                                    since=since, until=until)
+                                    since=since, until=until, segments=segment or None, verbose=verbose)
     except errors as error:
         _fail(str(error))
     except Exception as error:  # the engine stopped on something in the data it reads
@@ -70,6 +72,21 @@ def compute(
         typer.echo(f"wrote {target}: {totals.events:,} events ({totals.unmatched_share:.1%} unmatched), "
                    f"{totals.journeys:,} journeys of {totals.users:,} users, {len(observed.edges)} edges "
                    f"({observed.suppressed.edges} left out under min_users {observed.provenance.min_users})")
+        for part in observed.segments:
+            typer.echo(f"  segment {part.column}: {_segment_words(part)}")
+
+
+def _segment_words(part) -> str:
+    from cjm.evidence.observed import segment_label
+
+    shown = ", ".join(f"{segment_label(v.value)} ({v.totals.journeys:,} journeys)" for v in part.values) or "no value kept"
+    left = []
+    if part.under_min_users.values:
+        left.append(f"{part.under_min_users.values} value(s) with fewer than the min_users users, "
+                    f"{part.under_min_users.journeys:,} journeys, suppressed")
+    if part.beyond_most.values:
+        left.append(f"{part.beyond_most.values} smaller value(s), {part.beyond_most.journeys:,} journeys, left out")
+    return shown + (f"; {'; '.join(left)}" if left else "")
 
 
 @app.command("sql")
@@ -80,6 +97,7 @@ def sql(
     grain: Optional[Grain] = typer.Option(None, "--grain", help="One journey per user or per session; default: the map's `analytics.grain`."),
     ts_type: Optional[TsType] = typer.Option(None, "--ts-type", help="The type of the table's time column; default: number when `ts_unit` (or the preset) says how it counts, else timestamp."),
     output: Optional[str] = typer.Option(None, "--output", "-o", metavar="FILE|-", help="Write the SQL to this file (atomically); default: standard output."),
+    segment: Optional[list[str]] = typer.Option(None, "--segment", metavar="COLUMN", help="Also emit the statements per value of this column (repeatable); default: the map's `analytics.segments`."),
 ) -> None:
     """Print the evidence computation as SQL, one statement per part of the observed file."""
     from cjm.io import write_output
@@ -92,7 +110,8 @@ def sql(
     except ImportError as error:
         _fail(f"{error.name or error} is not installed; install it with: pip install 'cjm[evidence]'")
     try:
-        text = evidence_sql(journey_map, dialect, table, grain.value if grain else None, ts_type.value if ts_type else None)
+        text = evidence_sql(journey_map, dialect, table, grain.value if grain else None, ts_type.value if ts_type else None,
+                            segments=segment or None)
     except EvidenceError as error:
         _fail(str(error))
     try:

@@ -56,6 +56,12 @@ def render(
     with_lint: bool = typer.Option(False, "--with-lint", help="Show lint findings in the views that can (map)."),
     observed: Optional[Path] = typer.Option(None, "--observed", metavar="FILE", help="Paint what customers did (a file from cjm evidence compute) on the diagram and the map page."),
     max_bytes: int = typer.Option(5 * 1024 * 1024, "--max-bytes", min=1, help="Refuse map files larger than this."),
+    segment: Optional[str] = typer.Option(None, "--segment", metavar="VALUE", help="With --observed: draw one segment's journeys (VALUE or COLUMN=VALUE, from evidence compute --segment)."),
+    compare: Optional[tuple[str, str]] = typer.Option(None, "--compare", metavar="A B", help="With --observed: two segments side by side on one scale (the flow's Sankeys, the map page's funnel)."),
+    by: str = typer.Option("stage", "--by", metavar="stage|step", help="The flow view's columns: the map's stages, or the steps from the journey's start."),
+    top: Optional[int] = typer.Option(None, "--top", min=1, max=100, metavar="N", help="The flow view: touchpoints per column; the rest are grouped as other (default 6)."),
+    min_share: Optional[float] = typer.Option(None, "--min-share", min=0.0, max=1.0, metavar="X", help="With --observed: leave out edges under this share of their touchpoint's journeys (diagram: transitions the map lacks, default 0.1; flow: bands, default 0.02). What is left out is counted in the caption."),
+    top_edges: Optional[int] = typer.Option(None, "--top-edges", min=0, max=100, metavar="N", help="The diagram with --observed: at most N transitions the map lacks out of each touchpoint (default 3)."),
 ) -> None:
     """Draw maps: the flow diagram, the emotion curve, the journey map page, Mermaid.
 
@@ -87,6 +93,7 @@ def render(
     if observed is not None and len(maps) > 1:
         fail_usage(f"--observed {observed} belongs to one map, and {len(maps)} were given; render that map alone")
     evidence = _read_observed(observed, names) if observed is not None else None
+    evidence_options = _evidence_options(evidence, segment, compare, by, top, min_share, top_edges)
 
     loaded = [read_map(path, Limits(max_bytes=max_bytes)) for path in maps]
     valid = [(i, m) for i, m in enumerate(loaded) if m.valid]
@@ -103,7 +110,7 @@ def render(
 
     failed = False
     options = RenderOptions(persona=persona, show_pains=not no_pains, theme=theme.value, dpi=dpi,
-                            dot_timeout=dot_timeout, with_lint=with_lint, observed=evidence,
+                            dot_timeout=dot_timeout, with_lint=with_lint, observed=evidence, evidence=evidence_options,
                             layout=layout.value, paper=paper.value, landscape=landscape)
     journeys: dict[int, Journey] = {}
     with progress(jobs, "Rendering", describe=lambda j: f"{loaded[j.index].file} ({j.view})",
@@ -126,7 +133,31 @@ def render(
     raise typer.Exit(EXIT_FINDINGS if len(valid) < len(loaded) else EXIT_OK)
 
 
-PAINTS_OBSERVED = ("diagram", "map")
+PAINTS_OBSERVED = ("diagram", "map", "flow")
+
+
+def _evidence_options(observed, segment, compare, by, top, min_share, top_edges):
+    """The evidence's drawing options, or exit 2 before anything is drawn: a segment the file does
+    not have, or evidence options without --observed."""
+    given = [name for name, value in (("--segment", segment), ("--compare", compare), ("--top", top),
+                                      ("--min-share", min_share), ("--top-edges", top_edges)) if value is not None]
+    if by not in ("stage", "step"):
+        fail_usage(f"--by {by}: the flow's columns are by stage or by step")
+    if observed is None:
+        if given:
+            fail_usage(f"{given[0]} draws the observed journey: give --observed FILE too")
+        return None
+    if segment is not None and compare is not None:
+        fail_usage("--segment and --compare: give one (--compare draws two segments)")
+    for wanted in ([segment] if segment is not None else []) + list(compare or ()):
+        try:
+            observed.find_segment(wanted)
+        except KeyError as error:
+            fail_usage(f"--observed: {error.args[0]}")
+    from cjm.render.overlay import EvidenceOptions
+
+    return EvidenceOptions(segment=segment, compare=tuple(compare or ()), by=by, top=top, min_share=min_share,
+                           top_edges=top_edges)
 
 
 def _read_observed(path: Path, views: list[str]):
@@ -134,7 +165,7 @@ def _read_observed(path: Path, views: list[str]):
     observed = read_observed_option(path)
     unpainted = [v for v in views if v not in PAINTS_OBSERVED]
     if unpainted:
-        typer.echo(f"cjm: warning: --observed is drawn in the {' and '.join(PAINTS_OBSERVED)} views only, "
+        typer.echo(f"cjm: warning: --observed is drawn in the {', '.join(PAINTS_OBSERVED[:-1])} and {PAINTS_OBSERVED[-1]} views only, "
                    f"not in {', '.join(unpainted)}", err=True)
     return observed
 

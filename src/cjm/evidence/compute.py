@@ -16,8 +16,9 @@ from cjm import __version__
 from cjm.evidence import engines, pipeline
 from cjm.evidence.fingerprint import rules_fingerprint
 from cjm.evidence.matching import assign_touchpoints, rule_touchpoints
-from cjm.evidence.observed import (Edge, Input, Observed, Overlap, Provenance, StageCounts, Suppressed, Totals,
-                                   TouchpointCounts, UnmatchedEvent, Variant, readable_text)
+from cjm.evidence.observed import (Edge, FlowLink, FlowNode, Flows, Input, LeftOut, Observed, Overlap, Provenance,
+                                   Segment, SegmentTotals, SegmentTouchpoint, SegmentView, StageCounts, Suppressed,
+                                   Totals, TouchpointCounts, UnmatchedEvent, Variant, readable_text)
 from cjm.evidence.presets import resolve_columns
 from cjm.evidence.source import (InputFile, SourceError, expand_inputs, file_digest, raw_time_sample,
                                  read_events, shown)
@@ -26,6 +27,7 @@ from cjm.format.model import JourneyMap
 EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 ONE_MICROSECOND = timedelta(microseconds=1)
 DIGITS = 6  # shares are rounded to this many decimals
+MOST_SEGMENT_VALUES = 20  # per segment column, the largest values kept
 
 
 class EvidenceError(Exception):
@@ -67,7 +69,21 @@ def _rows(expr: Any) -> list[dict[str, Any]]:
     return expr.to_pyarrow().to_pylist()
 
 
-def plan_for(journey_map: JourneyMap, grain: str | None = None) -> pipeline.Plan:
+def segment_columns(journey_map: JourneyMap, segments: list[str] | None) -> tuple[str, ...]:
+    """The columns to split journeys by: ``segments`` when given, else ``analytics.segments``; each a
+    column name, once."""
+    import re
+
+    from cjm.format.model_events import COLUMN_PATTERN
+
+    named = list(segments) if segments else list(getattr(journey_map.analytics, "segments", None) or [])
+    for name in named:
+        if not re.match(COLUMN_PATTERN, name) or len(name) > 128:
+            raise EvidenceError(f"--segment '{name}' is not a column name (letters, digits and _, not starting with a digit)")
+    return tuple(dict.fromkeys(named))
+
+
+def plan_for(journey_map: JourneyMap, grain: str | None = None, segments: list[str] | None = None) -> pipeline.Plan:
     """The computation's shape for a map; ``EvidenceError`` when the map cannot give evidence."""
     analytics = journey_map.analytics
     if analytics is None:
@@ -83,13 +99,16 @@ def plan_for(journey_map: JourneyMap, grain: str | None = None) -> pipeline.Plan
         has_seq=columns.seq is not None,
         session_gap_us=analytics.session_gap_minutes * 60 * 1_000_000,
         min_users=analytics.min_users,
+        segments=segment_columns(journey_map, segments),
     )
 
 
 def compute_observed(journey_map: JourneyMap, inputs: list[str], *, engine: str = "duckdb", grain: str | None = None,
-                     since: str | datetime | None = None, until: str | datetime | None = None) -> Observed:
-    """Apply the map's rules to the event logs ``inputs`` (files or globs) on ``engine``."""
-    plan = plan_for(journey_map, grain)
+                     since: str | datetime | None = None, until: str | datetime | None = None,
+                     segments: list[str] | None = None, verbose: bool = False) -> Observed:
+    """Apply the map's rules to the event logs ``inputs`` (files or globs) on ``engine``; with
+    ``segments`` (or the map's ``analytics.segments``), also per value of each of those columns."""
+    plan = plan_for(journey_map, grain, segments)
     if plan.grain not in ("user", "session"):
         raise EvidenceError(f"grain '{plan.grain}' is neither 'user' nor 'session'")
     since_us = parse_time(since, "--since") if since is not None else None
@@ -98,16 +117,19 @@ def compute_observed(journey_map: JourneyMap, inputs: list[str], *, engine: str 
         raise EvidenceError("--since must be before --until")
     files = expand_inputs(inputs)
     digests = [file_digest(item.path) for item in files]
-    columns = resolve_columns(journey_map.analytics)
+    columns = with_columns(resolve_columns(journey_map.analytics), plan.segments)
 
-    backend = engines.connect(engine)
-    events = _in_window(assign_touchpoints(read_events(backend, files, columns), list(plan.touchpoints)), since_us, until_us)
+    backend = engines.connect(engine, verbose=verbose)
+    events = assign_touchpoints(read_events(backend, files, columns), list(plan.touchpoints), plan.segments)
     with ExitStack() as stack:  # engine-side tables, dropped when done
 
         def cache(expr: Any) -> Any:
             return stack.enter_context(engines.cached(backend, expr))
 
-        events = cache(events)
+        # Times are parsed once, into the cached table, and the window is a filter on that column:
+        # filtered before, Spark would push the filter through the parse and inline the whole parse
+        # into the predicate, generated code too large to compile (it then logs it and interprets).
+        events = _in_window(cache(events), since_us, until_us)
         [total] = _rows(pipeline.totals(events))
         if total["untimed"]:
             raise _untimed_error(total["untimed"], backend, files, columns)
@@ -153,6 +175,8 @@ def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any
     variants = [Variant(path=row["path"].split(" > "), journeys=row["journeys"], users=row["users"],
                         share=_share(row["journeys"], journeys))
                 for row in _rows(pipeline.top_variants(all_variants, plan))]
+    flows = _flows(plan, step_rows, journey_map).get(None, [])
+    segments = _segments(journey_map, plan, step_rows, journey_rows) if plan.segments else []
     all_unmatched = pipeline.unmatched(events)
     unmatched = [UnmatchedEvent(event=readable_text(row["event"]), events=row["events"], users=row["users"])
                  for row in _rows(pipeline.top_unmatched(all_unmatched, plan))]
@@ -169,7 +193,16 @@ def _assemble(journey_map: JourneyMap, plan: pipeline.Plan, total: dict[str, Any
         "overlaps": overlaps,
         "suppressed": Suppressed(edges=suppressed_edges, variants=_suppressed(all_variants, plan),
                                  unmatched=_suppressed(all_unmatched, plan)),
+        "flows": flows,
+        "segments": segments,
     }
+
+
+def with_columns(columns: Any, segments: tuple[str, ...]) -> Any:
+    """The log's columns, with the segment columns read as properties too."""
+    from dataclasses import replace
+
+    return replace(columns, properties=tuple(dict.fromkeys([*columns.properties, *segments])))
 
 
 def _suppressed(table: Any, plan: pipeline.Plan) -> int:
@@ -177,8 +210,91 @@ def _suppressed(table: Any, plan: pipeline.Plan) -> int:
     return row["suppressed"]
 
 
+def _flows(plan: pipeline.Plan, step_rows: Any, journey_map: JourneyMap, by: str | None = None
+           ) -> dict[Any, list[Flows]]:
+    """The flows by step and by stage (per segment value with ``by``; key None without)."""
+    out: dict[Any, list[Flows]] = {}
+    parts = (("step", pipeline.step_sequence(step_rows, plan), pipeline.STEP_COLUMNS),
+             ("stage", pipeline.stage_sequence(step_rows, plan), None))
+    for kind, sequence, last in parts:
+        rows = _rows(pipeline.flows(sequence, plan, last, by))
+        grouped: dict[Any, list[dict[str, Any]]] = {}
+        for row in rows:
+            grouped.setdefault(row.get("segment"), []).append(row)
+        for key, found in grouped.items():
+            out.setdefault(key, []).append(_flow(kind, found, plan, last if last is not None else len(journey_map.stages)))
+    return out
+
+
+def _flow(kind: str, rows: list[dict[str, Any]], plan: pipeline.Plan, columns: int) -> Flows:
+    place = {tp.id: tp.code for tp in plan.touchpoints}
+    nodes: dict[tuple[int, str], list[int]] = {}
+    links, suppressed = [], 0
+    for row in rows:
+        node = nodes.setdefault((row["column"], row["source"]), [0, 0, 0])
+        node[0] += row["journeys"]
+        node[2] += row["starts"]
+        if row["target"] is None:
+            node[1] += row["journeys"]
+        elif kind == "step" and row["column"] >= columns:
+            continue  # past the last column
+        elif row["users"] >= plan.min_users:
+            links.append(FlowLink(column=row["column"], source=row["source"], target=row["target"],
+                                  journeys=row["journeys"], users=row["users"]))
+        else:
+            suppressed += 1
+    links.sort(key=lambda link: (link.column, place[link.source], place[link.target]))
+    return Flows(by=kind, columns=columns, suppressed=suppressed,
+                 nodes=[FlowNode(column=column, touchpoint=tp, journeys=counts[0], starts=counts[2], ends=counts[1])
+                        for (column, tp), counts in sorted(nodes.items(), key=lambda item: (item[0][0], place[item[0][1]]))],
+                 links=links)
+
+
+def _segments(journey_map: JourneyMap, plan: pipeline.Plan, step_rows: Any, journey_rows: Any) -> list[Segment]:
+    """One ``Segment`` per segment column: its values with at least ``min_users`` users, largest first."""
+    result = []
+    for key, column in zip(plan.segment_keys, plan.segments):
+        reached = {row["segment"]: row for row in _rows(pipeline.reach(journey_rows, plan, key))}
+        sizes = sorted(reached, key=lambda value: (-reached[value]["journeys"], value))
+        small = [value for value in sizes if reached[value]["users"] < plan.min_users]
+        kept = [value for value in sizes if value not in small]
+        beyond = kept[MOST_SEGMENT_VALUES:]
+        kept = kept[:MOST_SEGMENT_VALUES]
+        edges: dict[Any, list[dict[str, Any]]] = {}
+        for row in _rows(pipeline.edges(step_rows, plan, key)):
+            edges.setdefault(row["segment"], []).append(row)
+        all_variants = pipeline.variants(journey_rows, plan, key)
+        variants: dict[Any, list[Variant]] = {}
+        for row in _rows(pipeline.top_variants(all_variants, plan, "segment")):
+            variants.setdefault(row["segment"], []).append(row)
+        suppressed_variants = {row["segment"]: row["suppressed"] for row in _rows(pipeline.suppressed(all_variants, plan, "segment"))}
+        flows = _flows(plan, step_rows, journey_map, key)
+        views = []
+        for value in kept:
+            row = reached[value]
+            kept_edges, dropped, journeys = _edge_list(plan, edges.get(value, []))
+            found = sorted(variants.get(value, []), key=lambda v: (-v["journeys"], v["path"]))
+            touchpoints = [SegmentTouchpoint(id=t.id, stage=t.stage, users=t.users, journeys=t.journeys, ends=t.ends,
+                                             drop_off=t.drop_off)
+                           for t in _touchpoints(plan, None, row)[0]]
+            views.append(SegmentView(
+                value=None if value == pipeline.NO_VALUE else readable_text(value),
+                totals=SegmentTotals(journeys=row["journeys"], users=row["users"]),
+                touchpoints=touchpoints, edges=kept_edges, stages=_stages(journey_map, plan, row),
+                variants=[Variant(path=v["path"].split(" > "), journeys=v["journeys"], users=v["users"],
+                                  share=_share(v["journeys"], journeys)) for v in found],
+                flows=flows.get(value, []),
+                suppressed=Suppressed(edges=dropped, variants=suppressed_variants.get(value, 0))))
+        result.append(Segment(
+            column=column, values=views,
+            under_min_users=LeftOut(values=len(small), journeys=sum(reached[v]["journeys"] for v in small)),
+            beyond_most=LeftOut(values=len(beyond), journeys=sum(reached[v]["journeys"] for v in beyond))))
+    return result
+
+
 def _touchpoints(plan: pipeline.Plan, events: Any, reached: dict[str, Any]) -> tuple[list[TouchpointCounts], list[Overlap]]:
-    found = {row["id"]: row for row in _rows(pipeline.touchpoint_events(events, plan))}
+    """Counts per touchpoint; without ``events`` (a segment), every touchpoint has 0 events."""
+    found = {row["id"]: row for row in _rows(pipeline.touchpoint_events(events, plan))} if events is not None else {}
     counts, overlaps = [], []
     for tp in plan.touchpoints:
         row = found.get(tp.id, {})
@@ -193,14 +309,17 @@ def _touchpoints(plan: pipeline.Plan, events: Any, reached: dict[str, Any]) -> t
 
 def _edges(plan: pipeline.Plan, step_rows: Any) -> tuple[list[Edge], int, int]:
     """The kept edges in map order, how many were suppressed, and the journeys (one start edge each)."""
+    return _edge_list(plan, _rows(pipeline.edges(step_rows, plan)))
+
+
+def _edge_list(plan: pipeline.Plan, rows: list[dict[str, Any]]) -> tuple[list[Edge], int, int]:
     place = {tp.id: tp.code for tp in plan.touchpoints}
-    rows = _rows(pipeline.edges(step_rows, plan))
     leaving: dict[str | None, int] = {}
     for row in rows:
         leaving[row["source"]] = leaving.get(row["source"], 0) + row["count"]
     rows.sort(key=lambda row: (-1 if row["source"] is None else place[row["source"]],
                                len(place) if row["target"] is None else place[row["target"]]))
-    kept = [Edge(source=row["source"], target=row["target"], count=row["count"], users=row["users"],
+    kept = [Edge(source=row["source"], target=row["target"], count=row["count"], journeys=row["journeys"], users=row["users"],
                  share=_share(row["count"], leaving[row["source"]]), median_us=_rounded(row["median_us"]),
                  mean_us=(2 * row["total_us"] + row["timed"]) // (2 * row["timed"]) if row["timed"] else None)
             for row in rows if row["kept"]]

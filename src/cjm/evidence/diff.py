@@ -2,8 +2,10 @@
 
 Per touchpoint: users and drop-off; per stage: users and conversion; the edges that appeared,
 disappeared, or whose share of their source's exits moved by more than a threshold; and the
-log's totals, the unmatched share among them. Edges are compared by (source, target); an edge
-missing from one file may have been seen by fewer than that file's ``min_users`` users.
+log's totals, the unmatched share among them; per segment value (``--segment``), journeys and
+each stage's conversion. Edges are compared by (source, target); an edge missing from one file
+may have been seen by fewer than that file's ``min_users`` users, a segment value missing from
+one file by fewer than them.
 """
 
 from __future__ import annotations
@@ -75,6 +77,31 @@ class StageChange:
 
 
 @dataclass(frozen=True)
+class SegmentChange:
+    column: str
+    value: str | None  # None: journeys whose first event has no value
+    journeys_old: int | None  # None: not in that file
+    journeys_new: int | None
+    stages: tuple[StageChange, ...] = ()
+
+    @property
+    def kind(self) -> str:
+        if self.journeys_old is None:
+            return "added"
+        if self.journeys_new is None:
+            return "removed"
+        same = self.journeys_old == self.journeys_new and all(
+            (s.users_old, s.conversion_old) == (s.users_new, s.conversion_new) for s in self.stages)
+        return "unchanged" if same else "changed"
+
+    @property
+    def label(self) -> str:
+        from cjm.evidence.observed import segment_label
+
+        return f"{self.column}={segment_label(self.value)}"
+
+
+@dataclass(frozen=True)
 class TotalChange:
     name: str  # events | users | journeys | unmatched_share
     old: float
@@ -95,10 +122,17 @@ class ObservedDiff:
     touchpoints: list[TouchpointChange] = field(default_factory=list)
     stages: list[StageChange] = field(default_factory=list)
     edges: list[EdgeChange] = field(default_factory=list)
+    segments: list[SegmentChange] = field(default_factory=list)
 
     @property
     def conversion_drops(self) -> list[StageChange]:
         return [s for s in self.stages if s.conversion_delta is not None and s.conversion_delta < -self.share_change]
+
+    @property
+    def segment_drops(self) -> list[tuple[SegmentChange, StageChange]]:
+        """A segment's stage that converts worse by more than the threshold."""
+        return [(segment, s) for segment in self.segments for s in segment.stages
+                if s.conversion_delta is not None and s.conversion_delta < -self.share_change]
 
     @property
     def drop_off_rises(self) -> list[TouchpointChange]:
@@ -107,7 +141,7 @@ class ObservedDiff:
     @property
     def regressed(self) -> bool:
         """A stage converts worse, or more journeys end at a touchpoint, by more than the threshold."""
-        return bool(self.conversion_drops or self.drop_off_rises)
+        return bool(self.conversion_drops or self.drop_off_rises or self.segment_drops)
 
     def as_dict(self) -> dict:
         out = {"file": self.file, "status": self.status, "share_change": self.share_change, "notes": self.notes,
@@ -120,6 +154,13 @@ class ObservedDiff:
                     if hasattr(change, derived) and derived not in item:
                         item[derived] = getattr(change, derived)
                 out[name].append(item)
+        out["segments"] = []
+        for segment in self.segments:
+            item = asdict(segment)
+            item["kind"] = segment.kind
+            for stage, change in zip(item["stages"], segment.stages):
+                stage["conversion_delta"] = change.conversion_delta
+            out["segments"].append(item)
         return out
 
 
@@ -164,9 +205,24 @@ def _touchpoints(old: Observed, new: Observed) -> list[TouchpointChange]:
     return out
 
 
+def _segments(old: Observed, new: Observed) -> list[SegmentChange]:
+    before = {(c, v.value): v for c, v in old.segment_values()}
+    now = {(c, v.value): v for c, v in new.segment_values()}
+    out = []
+    for key in [*now, *(k for k in before if k not in now)]:
+        a, b = before.get(key), now.get(key)
+        out.append(SegmentChange(key[0], key[1], a.totals.journeys if a else None, b.totals.journeys if b else None,
+                                 tuple(_stage_changes(a.stages if a else [], b.stages if b else []))))
+    return out
+
+
 def _stages(old: Observed, new: Observed) -> list[StageChange]:
-    before = {s.id: s for s in old.stages}
-    now = {s.id: s for s in new.stages}
+    return _stage_changes(old.stages, new.stages)
+
+
+def _stage_changes(old_stages: list, new_stages: list) -> list[StageChange]:
+    before = {s.id: s for s in old_stages}
+    now = {s.id: s for s in new_stages}
     out = []
     for stage_id in [*now, *(i for i in before if i not in now)]:
         a, b = before.get(stage_id), now.get(stage_id)
@@ -208,10 +264,12 @@ def diff_observed(file: str, old: Observed, new: Observed, share_change: float =
         touchpoints=_touchpoints(old, new),
         stages=_stages(old, new),
         edges=_edges(old, new, share_change),
+        segments=_segments(old, new),
     )
     same = (all(t.delta == 0 for t in result.totals) and not result.edges
             and all(t.kind == "unchanged" for t in result.touchpoints)
-            and all((s.users_old, s.conversion_old) == (s.users_new, s.conversion_new) for s in result.stages))
+            and all((s.users_old, s.conversion_old) == (s.users_new, s.conversion_new) for s in result.stages)
+            and all(segment.kind == "unchanged" for segment in result.segments))
     if same:
         result.status = "unchanged"
     return result

@@ -51,6 +51,9 @@ def summary_line(diff: ObservedDiff) -> str:
         f"conversion down at {len(diff.conversion_drops)} stage{'s' if len(diff.conversion_drops) != 1 else ''}, "
         f"drop-off up at {len(diff.drop_off_rises)} touchpoint{'s' if len(diff.drop_off_rises) != 1 else ''}",
     ]
+    if diff.segments:
+        drops = len(diff.segment_drops)
+        parts.append(f"a segment's conversion down at {drops} stage{'s' if drops != 1 else ''}")
     return "; ".join(parts)
 
 
@@ -78,6 +81,19 @@ def _rows(diff: ObservedDiff) -> list[tuple[str, list[str], list[list[str]]]]:
                          ["change", "edge", "share before", "after", "change", "count before", "after"],
                          [[e.kind, e.label, _share(e.share_old), _share(e.share_new), _points(e.share_delta),
                            _count(e.count_old), _count(e.count_new)] for e in diff.edges]))
+    if diff.segments:
+        rows = []
+        for segment in diff.segments:
+            kind = "" if segment.kind in ("changed", "unchanged") else f" ({segment.kind})"
+            stages = [s for s in segment.stages if s.conversion_old is not None or s.conversion_new is not None]
+            for i, s in enumerate(stages or [None]):
+                first = i == 0
+                rows.append([segment.label + kind if first else "",
+                             _count(segment.journeys_old) if first else "", _count(segment.journeys_new) if first else "",
+                             s.id if s else "", _share(s.conversion_old) if s else "", _share(s.conversion_new) if s else "",
+                             _points(s.conversion_delta) if s else ""])
+        sections.append(("Segments (conversion from the stage before, per segment value)",
+                         ["segment", "journeys before", "after", "stage", "conversion before", "after", "change"], rows))
     return sections
 
 

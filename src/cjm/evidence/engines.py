@@ -28,12 +28,12 @@ def _need(module: str, extra: str) -> Any:
         raise EngineUnavailable(f"{module} is not installed ({error}); install it with: pip install 'cjm[{extra}]'") from None
 
 
-def connect(engine: str = "duckdb") -> Any:
-    """An Ibis backend for ``engine``."""
+def connect(engine: str = "duckdb", verbose: bool = False) -> Any:
+    """An Ibis backend for ``engine``; ``verbose`` lets Spark log its warnings."""
     if engine == "duckdb":
         return _duckdb()
     if engine == "spark":
-        return _spark()
+        return _spark(verbose)
     raise EngineUnavailable(f"unknown engine '{engine}' (choose from {', '.join(ENGINES)})")
 
 
@@ -90,7 +90,43 @@ def _spark_log_config() -> str:
     return path
 
 
-def _spark() -> Any:
+def spark_log_path() -> str:
+    import tempfile
+
+    return os.path.join(tempfile.gettempdir(), f"cjm-spark-{os.getuid() if hasattr(os, 'getuid') else 0}.log")
+
+
+@contextmanager
+def _jvm_output(path: str | None) -> Iterator[None]:
+    """Spark's JVM, started inside, writes its standard error to ``path`` (None: to ours): the JVM
+    and its loggers print there for as long as it runs (a warning about incubator modules, errors
+    that Spark recovers from), while cjm prints only its own progress and result."""
+    if path is None:
+        yield
+        return
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(path, "w", encoding="utf-8") as log:
+            os.dup2(log.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _last_lines(path: str, lines: int = 3) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            said = [line.strip() for line in handle.read()[-4000:].splitlines() if line.strip()]
+    except OSError:
+        return ""
+    return " / ".join(said[-lines:])[:500]
+
+
+def _spark(verbose: bool = False) -> Any:
     ibis = _need("ibis", "spark")
     _need("pyspark", "spark")
     if not _java_found():
@@ -106,11 +142,15 @@ def _spark() -> Any:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.extraJavaOptions", f"-Duser.timezone=UTC -Dlog4j2.configurationFile=file:{_spark_log_config()}")
     )
+    log = spark_log_path()
     try:
-        session = builder.getOrCreate()
+        with _jvm_output(None if verbose else log):
+            session = builder.getOrCreate()
     except Exception as error:  # the JVM did not start: Py4J and Spark raise many kinds
-        raise EngineUnavailable(f"Spark did not start: {str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__}") from None
-    session.sparkContext.setLogLevel("ERROR")
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        said = _last_lines(log) if not verbose else ""
+        raise EngineUnavailable(f"Spark did not start: {reason}" + (f" (the JVM said: {said})" if said else "")) from None
+    session.sparkContext.setLogLevel("WARN" if verbose else "ERROR")
     try:
         return ibis.pyspark.connect(session)
     except (ImportError, AttributeError) as error:

@@ -132,10 +132,12 @@ def match_column(code: int) -> str:
     return f"m{code}"
 
 
-def assign_touchpoints(events: ir.Table, touchpoints: list[RuleTouchpoint]) -> ir.Table:
+def assign_touchpoints(events: ir.Table, touchpoints: list[RuleTouchpoint], keep: tuple[str, ...] = ()) -> ir.Table:
     """Adds ``m<code>`` (the touchpoint's rules hold) and ``tp``: the first touchpoint in map order
-    that matches, or null; the property columns, no longer needed, are left out."""
+    that matches, or null; the property columns, no longer needed, are left out (but those named
+    in ``keep``: the segment columns)."""
     flagged = events.mutate(**{match_column(tp.code): touchpoint_expr(events, tp) for tp in touchpoints})
     first = ibis.cases(*((flagged[match_column(tp.code)], tp.code) for tp in touchpoints), else_=ibis.null("int32"))
-    kept = [name for name in flagged.columns if not name.startswith(PROPERTY_PREFIX)]
+    kept = [name for name in flagged.columns
+            if not name.startswith(PROPERTY_PREFIX) or name[len(PROPERTY_PREFIX):] in keep]
     return flagged.select(*kept, tp=first.cast("int32"))

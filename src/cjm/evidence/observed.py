@@ -5,6 +5,9 @@ A JSON file, read with the same loader as maps, so a broken or hand-edited file 
 ``file:line:col``. Journeys start at ``source: null`` and end at ``target: null`` (the drop-off).
 Durations are integer microseconds. No user ids: only counts. Edges, variants and unmatched event
 names seen by fewer than ``provenance.min_users`` users are left out (``suppressed`` counts them).
+
+Version 2 adds ``flows`` (the journeys by step and by stage, for the Sankey) and ``segments`` (the
+same counts per value of a log column); version 1 files are read as they are, without them.
 """
 
 from __future__ import annotations
@@ -12,13 +15,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path as FilePath
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cjm.format.diagnostics import Diagnostic, Severity, SourceMap
 
-OBSERVED_VERSION = 1
+OBSERVED_VERSION = 2
+OLDEST_VERSION = 1  # files of versions OLDEST_VERSION..OBSERVED_VERSION are read
 # Characters the loader refuses in a file (C0 and C1 controls but tab and line ends, DEL,
 # surrogates, U+FFFE, U+FFFF) or reads as a line break inside a string (NEL, U+2028, U+2029).
 UNREADABLE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
@@ -77,6 +81,7 @@ class Edge(Part):
     source: str | None = Field(description="Touchpoint id; null: the journey starts here.")
     target: str | None = Field(description="Touchpoint id; null: the journey ends here (drop-off).")
     count: Count
+    journeys: Count | None = Field(None, description="Distinct journeys that took it (version 2; null in version 1 files).")
     users: Count
     share: Share = Field(description="This edge's share of all journeys leaving `source`.")
     median_us: Micros | None = None
@@ -115,10 +120,95 @@ class Suppressed(Part):
     unmatched: Count = 0
 
 
+class FlowNode(Part):
+    column: Count = Field(description="The step number (from 1), or the stage's place in the map (from 0).")
+    touchpoint: str
+    journeys: Count = Field(description="Journeys at the touchpoint in this column.")
+    starts: Count = Field(description="Of them, the journeys that begin here.")
+    ends: Count = Field(description="Of them, the journeys that go no further (the drop-off).")
+
+
+class FlowLink(Part):
+    column: Count = Field(description="The column of `source`; `target` is in the next one a journey has.")
+    source: str
+    target: str
+    journeys: Count
+    users: Count
+
+
+class Flows(Part):
+    """Journeys through columns, for the Sankey. ``by: step``: column k holds each journey's k-th
+    step (the first ``columns`` steps; the rest go on past the last column). ``by: stage``: each
+    journey is counted once per stage it reaches, at the touchpoint of its first step there, and
+    goes on to the next stage it reaches in map order. Every journey at a node either ends there,
+    goes on by a link, goes on by a link taken by fewer than ``min_users`` users (left out,
+    ``suppressed`` counts them) or, by step, goes past the last column."""
+
+    by: Literal["step", "stage"]
+    columns: Count = Field(description="by step: how many steps are counted; by stage: the map's stages.")
+    nodes: list[FlowNode]
+    links: list[FlowLink]
+    suppressed: Count = Field(0, description="Links taken by fewer than `min_users` users, left out.")
+
+    def at(self, column: int) -> list[FlowNode]:
+        return [node for node in self.nodes if node.column == column]
+
+
+class SegmentTotals(Part):
+    journeys: Count
+    users: Count
+
+
+class SegmentTouchpoint(Part):
+    id: str
+    stage: str
+    users: Count
+    journeys: Count = Field(description="Journeys of the segment that reach the touchpoint.")
+    ends: Count
+    drop_off: Share | None = None
+
+
+class SegmentView(Part):
+    """The observed journey of the journeys whose first event has this value in the segment's column."""
+
+    value: str | None = Field(description="The column's value; null: the first event has none.")
+    totals: SegmentTotals
+    touchpoints: list[SegmentTouchpoint] = Field(default_factory=list)
+    edges: list[Edge] = Field(default_factory=list)
+    stages: list[StageCounts] = Field(default_factory=list)
+    variants: list[Variant] = Field(default_factory=list)
+    flows: list[Flows] = Field(default_factory=list)
+    suppressed: Suppressed = Field(default_factory=Suppressed)
+
+    def touchpoint(self, tp_id: str) -> SegmentTouchpoint | None:
+        return next((t for t in self.touchpoints if t.id == tp_id), None)
+
+    def flow(self, by: str) -> Flows | None:
+        return next((f for f in self.flows if f.by == by), None)
+
+
+class LeftOut(Part):
+    values: Count = 0
+    journeys: Count = 0
+
+
+class Segment(Part):
+    """The journeys split by one log column: one view per value, largest first."""
+
+    column: str
+    values: list[SegmentView]
+    under_min_users: LeftOut = Field(default_factory=LeftOut, description="Values with fewer than `min_users` users: not shown.")
+    beyond_most: LeftOut = Field(default_factory=LeftOut, description="Values past the largest ones kept: not shown.")
+
+    def value(self, value: str | None) -> SegmentView | None:
+        return next((v for v in self.values if v.value == value), None)
+
+
 class Observed(Part):
     """The observed journey of one map."""
 
-    cjm_observed: Annotated[int, Field(ge=OBSERVED_VERSION, le=OBSERVED_VERSION)] = OBSERVED_VERSION
+    cjm_observed: Annotated[int, Field(ge=OLDEST_VERSION, le=OBSERVED_VERSION,
+                                       description="The file's version: 1, or 2 with flows and segments.")] = OBSERVED_VERSION
     map: str = Field(description="The id of the map whose rules were applied.")
     provenance: Provenance
     totals: Totals
@@ -129,9 +219,40 @@ class Observed(Part):
     unmatched: list[UnmatchedEvent]
     overlaps: list[Overlap] = Field(default_factory=list)
     suppressed: Suppressed = Field(default_factory=Suppressed)
+    flows: list[Flows] = Field(default_factory=list, description="Version 2: journeys by step and by stage.")
+    segments: list[Segment] = Field(default_factory=list, description="Version 2: the counts per value of a log column.")
 
     def touchpoint(self, tp_id: str) -> TouchpointCounts | None:
         return next((t for t in self.touchpoints if t.id == tp_id), None)
+
+    def flow(self, by: str) -> Flows | None:
+        return next((f for f in self.flows if f.by == by), None)
+
+    def segment_values(self) -> list[tuple[str, SegmentView]]:
+        return [(segment.column, view) for segment in self.segments for view in segment.values]
+
+    def find_segment(self, wanted: str) -> tuple[str, SegmentView]:
+        """``VALUE`` or ``COLUMN=VALUE`` -> (column, view); ``KeyError`` with the message to show."""
+        column, _, value = wanted.partition("=") if "=" in wanted else ("", "", wanted)
+        found = [(c, v) for c, v in self.segment_values() if (not column or c == column) and segment_label(v.value) == value]
+        if len(found) == 1:
+            return found[0]
+        if not self.segments:
+            raise KeyError("the observed file has no segments; compute it with --segment COLUMN")
+        if found:
+            raise KeyError(f"'{value}' is a value of several segment columns; say which: "
+                           + ", ".join(f"{c}={value}" for c, _ in found))
+        known = ", ".join(f"{c}={segment_label(v.value)}" for c, v in self.segment_values())
+        return_text = f"no segment '{wanted}' in the observed file (segments: {known or 'none kept'})"
+        raise KeyError(return_text)
+
+
+NO_VALUE_LABEL = "(no value)"
+
+
+def segment_label(value: str | None) -> str:
+    """A segment value as shown: the value, or ``(no value)``."""
+    return NO_VALUE_LABEL if value is None else value
 
 
 @dataclass

@@ -302,11 +302,15 @@ def read_events(backend: Any, inputs: list[InputFile], columns: ResolvedColumns)
 
 
 def raw_time_sample(backend: Any, inputs: list[InputFile], columns: ResolvedColumns) -> tuple[str, str] | None:
-    """The first input and time value that cannot be read as a time, to name in an error."""
+    """The first input and time value that cannot be read as a time, to name in an error. The times
+    are parsed into a cached table first, as in the computation, so the test is on the column."""
+    from cjm.evidence.engines import cached
+
     for item in inputs:
         timed = with_ts_micros(_selected(_open(backend, item), columns), "ts_raw", columns.ts_unit, utc_session=True)
-        bad = timed.filter(timed.actor.notnull() & unreadable_time(timed.ts_us))
-        rows = bad.select(value=bad.ts_raw.cast("string")).limit(1).to_pyarrow().to_pylist()
+        with cached(backend, timed.select("actor", "ts_raw", "ts_us")) as parsed:
+            bad = parsed.filter(parsed.actor.notnull() & unreadable_time(parsed.ts_us))
+            rows = bad.select(value=bad.ts_raw.cast("string")).limit(1).to_pyarrow().to_pylist()
         if rows:
             return item.given, rows[0]["value"]
     return None

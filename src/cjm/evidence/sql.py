@@ -18,7 +18,7 @@ import ibis.expr.types as ir
 
 from cjm import __version__
 from cjm.evidence import pipeline
-from cjm.evidence.compute import EvidenceError, plan_for
+from cjm.evidence.compute import EvidenceError, plan_for, with_columns
 from cjm.evidence.matching import assign_touchpoints
 from cjm.evidence.presets import ResolvedColumns, resolve_columns
 from cjm.evidence.source import normalise
@@ -61,20 +61,43 @@ def _table(name: str, schema: dict[str, str]) -> ir.Table:
     return ibis.table(schema, name=parts[-1], catalog=catalog, database=database)
 
 
-def statements(journey_map: JourneyMap, table: str, grain: str | None = None, ts_type: str | None = None
-               ) -> list[tuple[str, ir.Table]]:
-    """(what, expression) for each part of the observed file."""
-    plan = replace(plan_for(journey_map, grain), median_by_rank=True)
-    columns = resolve_columns(journey_map.analytics)
-    events = assign_touchpoints(normalise(_table(table, _schema(columns, ts_type)), columns), list(plan.touchpoints))
-    step_rows = pipeline.steps(events, plan)
-    edges = pipeline.edges(step_rows, plan)
+def _kept_edges(edges: ir.Table, plan: pipeline.Plan, by: str | None = None) -> ir.Table:
     place = ibis.cases(*((edges.source == tp.id, tp.code) for tp in plan.touchpoints), else_=-1)
     target_place = ibis.cases(*((edges.target == tp.id, tp.code) for tp in plan.touchpoints), else_=len(plan.touchpoints))
-    edges = edges.filter(edges.kept).order_by([place, target_place]).select(
-        "source", "target", "count", "users", "share", "median_us",
+    return edges.filter(edges.kept).order_by([*([edges.segment] if by else []), place, target_place]).select(
+        *(["segment"] if by else []), "source", "target", "count", "journeys", "users", "share", "median_us",
         mean_us=(edges.total_us / edges.timed))
+
+
+def statements(journey_map: JourneyMap, table: str, grain: str | None = None, ts_type: str | None = None,
+               segments: list[str] | None = None) -> list[tuple[str, ir.Table]]:
+    """(what, expression) for each part of the observed file."""
+    plan = replace(plan_for(journey_map, grain, segments), median_by_rank=True)
+    columns = with_columns(resolve_columns(journey_map.analytics), plan.segments)
+    events = assign_touchpoints(normalise(_table(table, _schema(columns, ts_type)), columns), list(plan.touchpoints),
+                                plan.segments)
+    step_rows = pipeline.steps(events, plan)
+    edges = _kept_edges(pipeline.edges(step_rows, plan), plan)
     journey_rows = pipeline.journeys(step_rows, plan)
+    flows = [
+        (f"flow by step (the first {pipeline.STEP_COLUMNS} steps; links taken by fewer than {plan.min_users} users "
+         "are left out of the file, nodes are the sums over all rows)",
+         pipeline.flows(pipeline.step_sequence(step_rows, plan), plan, pipeline.STEP_COLUMNS)),
+        ("flow by stage (column: the stage's place in the map, from 0)",
+         pipeline.flows(pipeline.stage_sequence(step_rows, plan), plan)),
+    ]
+    per_segment = []
+    for key, column in zip(plan.segment_keys, plan.segments):
+        per_segment += [
+            (f"segment {column}: journeys, users and reach per value (a journey's value at its first event; "
+             f"values with fewer than {plan.min_users} users are suppressed)", pipeline.reach(journey_rows, plan, key)),
+            (f"segment {column}: edges per value", _kept_edges(pipeline.edges(step_rows, plan, key), plan, key)),
+            (f"segment {column}: variants per value (top {pipeline.TOP})",
+             pipeline.top_variants(pipeline.variants(journey_rows, plan, key), plan, "segment")),
+            (f"segment {column}: flow by step per value",
+             pipeline.flows(pipeline.step_sequence(step_rows, plan), plan, pipeline.STEP_COLUMNS, key)),
+            (f"segment {column}: flow by stage per value", pipeline.flows(pipeline.stage_sequence(step_rows, plan), plan, None, key)),
+        ]
     return [
         ("totals (untimed: events whose time could not be read)", pipeline.totals(events)),
         ("touchpoint events (also_<n>: of its events, how many the rules of touchpoint n also matched; "
@@ -84,14 +107,16 @@ def statements(journey_map: JourneyMap, table: str, grain: str | None = None, ts
         (f"edges (share counted before edges seen by fewer than {plan.min_users} users were left out)", edges),
         (f"variants (top {pipeline.TOP})", pipeline.top_variants(pipeline.variants(journey_rows, plan), plan)),
         (f"unmatched events (top {pipeline.TOP})", pipeline.top_unmatched(pipeline.unmatched(events), plan)),
+        *flows,
+        *per_segment,
     ]
 
 
 def evidence_sql(journey_map: JourneyMap, dialect: str, table: str, grain: str | None = None,
-                 ts_type: str | None = None) -> str:
+                 ts_type: str | None = None, segments: list[str] | None = None) -> str:
     if dialect.lower() not in dialects():
         raise EvidenceError(f"unknown SQL dialect '{dialect}' (choose from {', '.join(dialects())})")
-    plan = plan_for(journey_map, grain)
+    plan = plan_for(journey_map, grain, segments)
     header = [f"-- cjm {__version__} evidence sql: map '{journey_map.id}', table {table}, dialect {dialect}",
               f"-- grain {plan.grain}; events ordered by {plan.order_text}; min_users {plan.min_users}"]
     if plan.cuts_sessions:
@@ -103,7 +128,9 @@ def evidence_sql(journey_map: JourneyMap, dialect: str, table: str, grain: str |
         except ImportError:
             raise EvidenceError("the spark dialect needs pyspark: pip install 'cjm[spark]'") from None
     parts = ["\n".join(header)]
-    for what, expr in statements(journey_map, table, grain, ts_type):
+    if plan.segments:
+        header.append(f"-- segments: {', '.join(plan.segments)} (empty text: the journey's first event has no value)")
+    for what, expr in statements(journey_map, table, grain, ts_type, segments):
         try:
             text = ibis.to_sql(expr, dialect=compiler)
         except Exception as error:  # an operation the dialect lacks

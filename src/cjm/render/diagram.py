@@ -83,7 +83,7 @@ def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRA
     if options.observed is not None:
         from cjm.render.diagram_evidence import DiagramEvidence
 
-        evidence = DiagramEvidence(journey, options.observed, theme, style)
+        evidence = DiagramEvidence(journey, options.observed, theme, style, options.evidence, persona)
     if options.layout not in LAYOUTS:
         raise RenderError(f"unknown layout '{options.layout}' (layouts: {', '.join(LAYOUTS)})")
     graph = graphviz.Digraph(name="journey")

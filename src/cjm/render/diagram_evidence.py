@@ -19,7 +19,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from cjm.render.dot import text_label, tooltip, wrap
-from cjm.render.overlay import SEP, Overlay, Transition, count, edge_words, percent, step_name, touchpoint_words
+from cjm.render.overlay import (SEP, EvidenceOptions, Overlay, Transition, count, edge_words, percent, step_name,
+                                touchpoint_words)
 from cjm.render.theme import DiagramStyle, Theme
 
 if TYPE_CHECKING:
@@ -32,15 +33,57 @@ ARROW = " \u2192 "
 NOT_SEEN = "not seen"
 
 
+JUMP = "\u21aa"  # a transition the map lacks to a touchpoint far away: a line in its source's label
+
+
 class DiagramEvidence:
-    def __init__(self, journey: Journey, observed: Observed, theme: Theme, style: DiagramStyle):
-        self.overlay = Overlay(journey, observed)
+    def __init__(self, journey: Journey, observed: Observed, theme: Theme, style: DiagramStyle,
+                 evidence: EvidenceOptions | None = None, persona: str | None = None):
+        evidence = evidence or EvidenceOptions()
+        segment = observed.find_segment(evidence.segment)[1] if evidence.segment else None
+        self.segment_label = evidence.segment
+        self.overlay = Overlay(journey, observed, segment)
         self.journey = journey
         self.theme = theme
         self.style = style
+        self.min_share = style.unexpected_min_share if evidence.min_share is None else evidence.min_share
+        self.top_edges = style.unexpected_top_edges if evidence.top_edges is None else evidence.top_edges
         self._most = self.overlay.most_users
         self._entries = 0
-        self.rare = 0  # transitions the map lacks, too rare to draw
+        self.drawn, self.jumps, self.hidden = self._choose(persona)
+        self.rare = len(self.hidden)  # transitions the map lacks, not drawn
+
+    def _choose(self, persona: str | None) -> tuple[set, dict[str, list[Transition]], list[Transition]]:
+        """The transitions the map lacks, per source, largest first: drawn as edges (to a touchpoint
+        in the same or the next stage), as a line of the source's label (farther: an edge would
+        cross the picture), or not drawn (under ``min_share`` of the source's exits, or past its
+        ``top_edges`` largest); the last are counted in the caption."""
+        by_source: dict[str, list[Transition]] = {}
+        for seen in self.overlay.transitions.values():
+            if seen.declared:
+                continue
+            steps = [self.journey.by_id[seen.source], self.journey.by_id[seen.target]]
+            if persona is not None and not all(self.journey.serves(step, persona) for step in steps):
+                continue
+            by_source.setdefault(seen.source, []).append(seen)
+        drawn, jumps, hidden = set(), {}, []
+        for source, found in by_source.items():
+            found.sort(key=lambda t: (-t.edge.count, self.journey.by_id[t.target].index))
+            for rank, seen in enumerate(found):
+                if seen.edge.share <= self.min_share or rank >= self.top_edges:
+                    hidden.append(seen)
+                    continue
+                gap = self.journey.by_id[seen.target].stage_index - self.journey.by_id[source].stage_index
+                if 0 <= gap <= 1:
+                    drawn.add((seen.source, seen.target))
+                else:
+                    jumps.setdefault(source, []).append(seen)
+        return drawn, jumps, hidden
+
+    def hidden_journeys(self) -> int | None:
+        """Journeys that took a transition not drawn (summed per transition); None for a version 1 file."""
+        counts = [t.edge.journeys for t in self.hidden]
+        return None if any(c is None for c in counts) else sum(counts)
 
     # --- title and nodes ---------------------------------------------------------------
 
@@ -50,9 +93,24 @@ class DiagramEvidence:
         text = f"Observed: {count(totals.journeys)} journeys ({provenance.grain}s) of {count(totals.users)} users"
         if provenance.first_event and provenance.last_event:
             text += f", {provenance.first_event[:10]} to {provenance.last_event[:10]}"
+        if self.overlay.segment is not None:
+            segment = self.overlay.segment
+            text += f"; drawn: segment {self.segment_label}, {count(segment.totals.journeys)} journeys"
         if persona is not None:
             text += "; counts are for all customers"
-        return wrap(text, 100, 2)
+        lines = wrap(text, 100, 2)
+        if self.hidden:
+            lines += wrap(self._hidden_text(), 100, 2)
+        return lines
+
+    def _hidden_text(self) -> str:
+        journeys = self.hidden_journeys()
+        taken = (f"with {count(journeys)} journeys between them (once per transition)" if journeys is not None
+                 else f"taken {count(sum(t.edge.count for t in self.hidden))} times")
+        many = len(self.hidden)
+        return (f"Not drawn: {count(many)} transition{'s' if many != 1 else ''} the map lacks, {taken} "
+                f"(each at most {percent(self.min_share)} of the journeys leaving its touchpoint, "
+                f"or past the {self.top_edges} largest there)")
 
     def node_lines(self, step: Step) -> list[str]:
         counts = self.overlay.touchpoints.get(step.id)
@@ -61,7 +119,11 @@ class DiagramEvidence:
         if counts.drop_off is None:
             return ["nothing matched"]
         ending = "finish" if self.overlay.finish(step) else "end"
-        return [f"{count(counts.journeys)} journeys{SEP}{percent(counts.drop_off)} {ending}"]
+        lines = [f"{count(counts.journeys)} journeys{SEP}{percent(counts.drop_off)} {ending}"]
+        for seen in self.jumps.get(step.id, []):
+            target = self.journey.by_id[seen.target]
+            lines.append(f"{JUMP} {target.index + 1}. {target.touchpoint.name}{SEP}{percent(seen.edge.share)}")
+        return lines
 
     def node_hover(self, step: Step) -> list[str]:
         counts = self.overlay.touchpoints.get(step.id)
@@ -133,9 +195,8 @@ class DiagramEvidence:
                 continue  # a touchpoint this persona's view leaves out
             if seen.declared and (source, target) in drawn:
                 continue
-            if not seen.declared and seen.edge.share <= self.style.unexpected_min_share:
-                self.rare += 1
-                continue
+            if not seen.declared and (source, target) not in self.drawn:
+                continue  # a line of the source's label, or counted in the caption
             source_name, target_name = step_name(self.journey, source), step_name(self.journey, target)
             hover = [f"{source_name}{ARROW}{target_name}"]
             if seen.declared:
@@ -166,10 +227,15 @@ class DiagramEvidence:
     # --- legend --------------------------------------------------------------------------------
 
     def _rare_words(self) -> list[str]:
-        if not self.rare:
-            return []
-        return [f"{count(self.rare)} more, each at most {percent(self.style.unexpected_min_share)}",
-                "of the journeys leaving, not drawn"]
+        words = []
+        if any(self.jumps.values()):
+            words.append(f"{JUMP} in a label: to a touchpoint far away")
+        if self.rare:
+            journeys = self.hidden_journeys()
+            words += [f"{count(self.rare)} more not drawn"
+                      + (f" ({count(journeys)} journeys)" if journeys is not None else ""),
+                      f"(under {percent(self.min_share)} or past the {self.top_edges} largest)"]
+        return words
 
     def node_legend(self) -> list[dict[str, str]]:
         """The drop-off ramp and the unmeasured look, in place of the emotion scale."""

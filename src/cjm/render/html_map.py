@@ -287,8 +287,12 @@ def build_page(journey: Journey, options: RenderOptions, *, curve=None, diagram=
         from cjm.render import map_evidence
 
         at = map_evidence.lane_position([lane.key for lane in lanes])
-        lanes[at:at] = [lane for lane in map_evidence.lanes(journey, options.observed, columns, heads) if _has_content(lane)]
+        lanes[at:at] = [lane for lane in map_evidence.lanes(journey, options.observed, columns, heads, options.evidence) if _has_content(lane)]
         evidence = {"summary": map_evidence.summary(options.observed), "provenance": map_evidence.provenance(options.observed)}
+        try:  # the observed flow as a Sankey, below the diagram
+            evidence["sankey"] = _pictures(schemes, lambda name: _sankey(journey, replace(options, theme=name), f"{name}-fl-"))
+        except RenderError as exc:
+            notes.append(f"The observed flow is left out: {exc}")
 
     diagram_pictures, diagram_note = None, None
     try:
@@ -515,6 +519,12 @@ def _diagram(journey: Journey, options: RenderOptions, prefix: str):
     svg = diagram.render(journey, "svg", options).decode("utf-8")
     title = f"Flow diagram of {journey.map.title}: {len(journey.steps)} touchpoints in {len(journey.map.stages)} stages"
     return inline_svg(svg, prefix, title=title)
+
+
+def _sankey(journey: Journey, options: RenderOptions, prefix: str):
+    from cjm.render.flow import render_svg
+
+    return inline_svg(render_svg(journey, options), prefix, title=f"Observed flow of {journey.map.title}")
 
 
 BLUEPRINT_FIELDS = ("frontstage", "backstage", "physical_evidence", "support_processes", "fail_points", "wait_time")

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from cjm.render.overlay import Overlay, count, percent
+from cjm.render.overlay import EvidenceOptions, Overlay, count, percent
 
 if TYPE_CHECKING:
-    from cjm.evidence.observed import Observed
+    from cjm.evidence.observed import Observed, SegmentView
     from cjm.journey import Journey
     from cjm.render.html_map import Column, Lane, StageHead
 
@@ -47,15 +47,34 @@ def provenance(observed: Observed) -> str:
             f"fewer than {p.min_users} users are left out; the counts per stage and touchpoint are complete.")
 
 
-def lanes(journey: Journey, observed: Observed, columns: list[Column], heads: list[StageHead]) -> list[Lane]:
-    """The funnel lane (per stage) and the observed lane (per touchpoint)."""
+def compared(observed: Observed, evidence: EvidenceOptions | None) -> list[tuple[str, SegmentView]]:
+    """The segments the funnel lane shows side by side: the two of ``--compare``, else every value of
+    the first segment column (none with ``--segment``: the lanes then show that segment alone)."""
+    from cjm.evidence.observed import segment_label
+
+    if evidence is not None and evidence.compare:
+        return [(f"{column}={segment_label(view.value)}", view)
+                for column, view in (observed.find_segment(wanted) for wanted in evidence.compare)]
+    if (evidence is not None and evidence.segment) or not observed.segments:
+        return []
+    first = observed.segments[0]
+    return [(f"{first.column}={segment_label(view.value)}", view) for view in first.values]
+
+
+def lanes(journey: Journey, observed: Observed, columns: list[Column], heads: list[StageHead],
+          evidence: EvidenceOptions | None = None) -> list[Lane]:
+    """The funnel lane (per stage; with segments, each segment's conversion beside the others') and
+    the observed lane (per touchpoint)."""
     from cjm.render.html_map import Cell, Item, Lane, Target
 
-    overlay = Overlay(journey, observed)
+    segment = observed.find_segment(evidence.segment)[1] if evidence is not None and evidence.segment else None
+    overlay = Overlay(journey, observed, segment)
+    sides = compared(observed, evidence)
     most = max((s.users or 0 for s in overlay.stages.values()), default=0)
     cells = []
     for head in heads:
-        stage = overlay.stages.get(journey.map.stages[head.index].id)
+        stage_id = journey.map.stages[head.index].id
+        stage = overlay.stages.get(stage_id)
         items = []
         if stage is None or stage.users is None:
             items.append(Item("not measured (no event rules)"))
@@ -64,8 +83,18 @@ def lanes(journey: Journey, observed: Observed, columns: list[Column], heads: li
                               detail=f"in {count(stage.journeys or 0)} journeys"))
             if stage.conversion is not None:
                 items.append(Item(percent(stage.conversion), "bar", label="from the stage before", value=stage.conversion))
+            for name, view in sides:  # one scale for every segment: the bar is the share itself
+                counts = next((s for s in view.stages if s.id == stage_id), None)
+                if counts is None or counts.users is None:
+                    continue
+                if counts.conversion is not None:
+                    items.append(Item(percent(counts.conversion), "bar", label=name, value=counts.conversion,
+                                      detail=f"{count(counts.users)} users"))
+                else:
+                    items.append(Item(f"{count(counts.users)} users", "text", label=name))
         cells.append(Cell(Target(f"funnel-{head.index}"), items, span=head.span, header=head.anchor))
-    funnel = Lane("funnel", "Observed funnel", cells, Target("lane-funnel"), wide=True)
+    title = "Observed funnel" + (f" ({evidence.segment})" if segment is not None else "")
+    funnel = Lane("funnel", title, cells, Target("lane-funnel"), wide=True)
 
     most = max((t.journeys for t in overlay.touchpoints.values()), default=0)
     cells = []

@@ -19,11 +19,23 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from cjm.evidence.observed import Edge, Observed, StageCounts, TouchpointCounts
+    from cjm.evidence.observed import Edge, Observed, SegmentView, StageCounts, TouchpointCounts
     from cjm.journey import Journey, Step
     from cjm.format.model import JourneyMap
 
 SEP = " \u00b7 "
+
+
+@dataclass(frozen=True)
+class EvidenceOptions:
+    """How the evidence is drawn (``render --observed``): which journeys and what is left out."""
+
+    segment: str | None = None  # --segment VALUE (or COLUMN=VALUE): one segment's journeys
+    compare: tuple[str, ...] = ()  # --compare A B: two segments side by side, on one scale
+    by: str = "stage"  # the flow's columns: stage or step
+    top: int | None = None  # the flow: touchpoints per column (the rest grouped as other)
+    min_share: float | None = None  # edges (diagram) and bands (flow) under this share of their source are not drawn
+    top_edges: int | None = None  # the diagram: transitions the map lacks drawn per touchpoint, at most
 
 
 @dataclass(frozen=True)
@@ -40,18 +52,23 @@ class Transition:
 class Overlay:
     """One observed file read against one map."""
 
-    def __init__(self, journey: Journey, observed: Observed):
+    def __init__(self, journey: Journey, observed: Observed, segment: SegmentView | None = None):
         self.journey = journey
         self.observed = observed
+        self.segment = segment  # the counts of one segment's journeys, in place of all journeys'
+        view = segment if segment is not None else observed
         known = journey.by_id
-        self.touchpoints: dict[str, TouchpointCounts] = {t.id: t for t in observed.touchpoints if t.id in known}
+        self.touchpoints: dict[str, TouchpointCounts] = {t.id: t for t in view.touchpoints if t.id in known}
         stage_ids = {stage.id for stage in journey.map.stages}
-        self.stages: dict[str, StageCounts] = {s.id: s for s in observed.stages if s.id in stage_ids}
+        self.stages: dict[str, StageCounts] = {s.id: s for s in view.stages if s.id in stage_ids}
         self.starts: dict[str, Edge] = {}
         self.ends: dict[str, Edge] = {}
         self.transitions: dict[tuple[str, str], Transition] = {}
         self._ways: dict[str, dict[str, list[str]]] = {}
-        for edge in observed.edges:
+        self.edges = list(view.edges)
+        self.totals = view.totals
+        self.suppressed_edges = view.suppressed.edges
+        for edge in view.edges:
             if edge.source is None and edge.target in known:
                 self.starts[edge.target] = edge
             elif edge.target is None and edge.source in known:
@@ -92,6 +109,21 @@ class Overlay:
                     todo.append(step.id)
         return ways
 
+    def leads(self, source: str, target: str, direct: bool = True) -> bool:
+        """The map goes from ``source`` to ``target``: directly (or through touchpoints without event
+        rules), or with ``direct`` False through any of its touchpoints."""
+        if direct:
+            return self._declared_way(source, target) is not None
+        seen, todo = {source}, deque([source])
+        while todo:
+            for step in self.journey.successors[todo.popleft()]:
+                if step.id == target:
+                    return True
+                if step.id not in seen:
+                    seen.add(step.id)
+                    todo.append(step.id)
+        return False
+
     def finish(self, step: Step) -> bool:
         """The map's journey ends here (nowhere to go in the last stage, or the last touchpoint of a
         map without ``next``): journeys that end here finish, they do not drop off."""
@@ -108,7 +140,7 @@ class Overlay:
     def not_seen_text(self) -> str:
         """What an unobserved edge means, given that rare edges are left out of the file."""
         least = self.observed.provenance.min_users
-        if self.observed.suppressed.edges and least > 1:
+        if self.suppressed_edges and least > 1:
             return f"taken by fewer than {least} users, or by none"
         return "no customer took it"
 
@@ -187,7 +219,9 @@ def edge_words(edge: Edge, source_name: str) -> list[str]:
 
 
 def touchpoint_words(counts: TouchpointCounts) -> list[str]:
-    lines = [f"{count(counts.journeys)} journeys, {count(counts.users)} users, {count(counts.events)} events"]
+    events = getattr(counts, "events", None)  # a segment's counts have no events
+    lines = [f"{count(counts.journeys)} journeys, {count(counts.users)} users"
+             + (f", {count(events)} events" if events is not None else "")]
     if counts.drop_off is not None:
         lines.append(f"{count(counts.ends)} journeys end here ({percent(counts.drop_off)})")
     return lines

@@ -153,6 +153,7 @@ class DiagramStyle:
     # transitions the map lacks are drawn when they take more than this share of their touchpoint's
     # exits, as lint's undeclared-transition rule (CJM601) reports them by default; a real log has hundreds
     unexpected_min_share: float = 0.1
+    unexpected_top_edges: int = 3  # at most this many transitions the map lacks drawn out of one touchpoint
     entry_shape: str = "circle"
     entry_size: float = 0.18
 

@@ -641,3 +641,121 @@ class StaleEvidence(EvidenceRule):
                 f"its figures may describe other touchpoints than the map shows",
                 hint="recompute it: `cjm evidence compute MAP --events ...`",
             )
+
+
+@register
+class SegmentConversionGap(EvidenceRule):
+    """Reports a stage where one segment of the journeys converts much worse than the others.
+
+    A map drawn for one average customer hides the customers it fails. CX practice splits the
+    funnel by who the customers are before it trusts it: Google Analytics' funnel explorations
+    break each step down by a dimension such as the device category, Amplitude and Mixpanel
+    compare the conversion of segments side by side, and Nielsen Norman Group advises a journey
+    map per group of customers whose journeys differ, rather than one map that averages them.
+
+    With `cjm evidence compute --segment COLUMN` (or `analytics.segments`), the observed file
+    holds each stage's conversion per value of the column: of the users who reached the stage
+    with rules before it, the share who reached this one. A segment whose conversion is more
+    than `max_gap` (in points of share) below that of the other segments taken together is
+    reported at the stage, when at least `min_users` of its users reached the stage before.
+
+    **Fails**
+
+    ```yaml
+    stages:
+      - id: cart
+        name: Cart
+        touchpoints:
+          - {id: basket, name: Basket, events: [cart]}
+      - id: pay
+        name: Pay
+        touchpoints:
+          - {id: payment, name: Payment, events: [payment]}
+    ```
+
+    Observed (excerpt):
+
+    ```json
+    {"segments": [{"column": "platform", "values": [
+      {"value": "desktop", "totals": {"journeys": 900, "users": 600},
+       "stages": [{"id": "cart", "users": 600, "journeys": 900}, {"id": "pay", "users": 480, "journeys": 700, "conversion": 0.8}]},
+      {"value": "mobile", "totals": {"journeys": 600, "users": 400},
+       "stages": [{"id": "cart", "users": 400, "journeys": 600}, {"id": "pay", "users": 220, "journeys": 300, "conversion": 0.55}]}
+    ]}]}
+    ```
+
+    **Passes**
+
+    ```yaml
+    stages:
+      - id: cart
+        name: Cart
+        touchpoints:
+          - {id: basket, name: Basket, events: [cart]}
+      - id: pay
+        name: Pay
+        touchpoints:
+          - {id: payment, name: Payment, events: [payment]}
+    ```
+
+    Observed (excerpt):
+
+    ```json
+    {"segments": [{"column": "platform", "values": [
+      {"value": "desktop", "totals": {"journeys": 900, "users": 600},
+       "stages": [{"id": "cart", "users": 600, "journeys": 900}, {"id": "pay", "users": 480, "journeys": 700, "conversion": 0.8}]},
+      {"value": "mobile", "totals": {"journeys": 600, "users": 400},
+       "stages": [{"id": "cart", "users": 400, "journeys": 600}, {"id": "pay", "users": 300, "journeys": 420, "conversion": 0.75}]}
+    ]}]}
+    ```
+    """
+
+    code = "CJM608"
+    name = "segment-conversion-gap"
+    severity = Severity.warning
+    summary = "One segment of the journeys converts much worse at a stage than the others."
+    hint = ("draw what that segment meets at the stage (a touchpoint of its own, `pains`, `opportunities`), "
+            "or a map for it; `cjm render --observed FILE --compare A B` shows the two side by side")
+    options = {"max_gap": 0.1, "min_users": 30}
+    option_help = {
+        "max_gap": "report a segment whose conversion is more than this below the other segments' (0.1 = 10 points)",
+        "min_users": "a segment with fewer users at the stage before is not judged",
+    }
+
+    def check_options(self) -> None:
+        self.require_share("max_gap")
+        self.require("min_users", self.config["min_users"] >= 0, "0 or more")
+
+    def check_observed(self, journey: Journey, observed: Observed) -> Iterator[Finding]:
+        from cjm.evidence.observed import segment_label
+
+        index_of = {stage.id: i for i, stage in enumerate(journey.map.stages)}
+        for segment in observed.segments:
+            if len(segment.values) < 2:
+                continue
+            # per stage: (value, converted users, users at the stage before) of each segment value
+            table: dict[str, list[tuple[str | None, float, int]]] = {}
+            for view in segment.values:
+                before = None
+                for counts in view.stages:
+                    if counts.users is None:
+                        continue
+                    if before is not None and counts.conversion is not None and before:
+                        table.setdefault(counts.id, []).append((view.value, counts.conversion * before, before))
+                    before = counts.users
+            for stage_id, rows in table.items():
+                if stage_id not in index_of:
+                    continue
+                for value, converted, reached in rows:
+                    others = [(c, r) for v, c, r in rows if v != value]
+                    if reached < self.config["min_users"] or not others or not sum(r for _, r in others):
+                        continue
+                    own = converted / reached
+                    rest = sum(c for c, _ in others) / sum(r for _, r in others)
+                    if rest - own > self.config["max_gap"]:
+                        yield Finding(
+                            ("stages", index_of[stage_id]),
+                            f"segment {one_line(segment.column)}={quoted(segment_label(value))}: {percent(own)} of its users "
+                            f"who reached the stage before reach '{stage_id}' ({round(converted):,} of {reached:,}), "
+                            f"against {percent(rest)} in the other segments",
+                        )
