@@ -118,6 +118,9 @@ class Analytics(Model):
         30, description="With no session column, a new session starts after this many minutes without events.")
     min_users: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
         5, description="Edges and paths seen by fewer users are left out of every output.")
+    segments: Annotated[list[Column], Field(max_length=10)] | None = Field(
+        None, description="Log columns to split the journeys by (`cjm evidence compute --segment`): a journey "
+                          "belongs to the value its first event has.")
 
     @model_validator(mode="after")
     def _columns_named(self) -> "Analytics":
