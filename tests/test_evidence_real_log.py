@@ -81,13 +81,17 @@ def micros(text: str) -> int:
             + moment.microsecond)
 
 
-def reference(path: Path, grain: str = "session", ties: str = "event name", since: str = "", until: str = "") -> Reference:
-    """The observed journey by the documented rules, in plain Python."""
+def reference(path: Path, grain: str = "session", ties: str = "event name", since: str = "", until: str = "",
+              platform: str | None = None) -> Reference:
+    """The observed journey by the documented rules, in plain Python; with ``platform``, of that
+    platform's rows only (each session has one platform: its journeys, whole)."""
     ref = Reference()
     journeys: dict[str, list] = defaultdict(list)
     with gzip.open(path, "rt", newline="") as handle:
         for row in csv.DictReader(handle):
             if (since and row["timestamp"] < since) or (until and row["timestamp"] >= until):
+                continue
+            if platform is not None and row["platform"] != platform:
                 continue
             tp = touchpoint_of(row)
             ref.events += 1
@@ -257,7 +261,7 @@ def test_the_committed_observed_file_equals_a_fresh_compute(journey_map, log, tm
     (tmp_path / DEMO_INPUT).parent.mkdir(parents=True)
     shutil.copyfile(log, tmp_path / DEMO_INPUT)
     monkeypatch.chdir(tmp_path)
-    fresh = compute_observed(journey_map, [DEMO_INPUT])
+    fresh = compute_observed(journey_map, [DEMO_INPUT], segments=["platform"])  # as make demo computes it
     machine = {"cjm", "engine_version"}  # what another machine may differ in
     assert committed.observed.provenance.model_dump(exclude=machine) == fresh.provenance.model_dump(exclude=machine)
     assert committed.observed.model_dump(exclude={"provenance"}) == fresh.model_dump(exclude={"provenance"})
@@ -281,3 +285,38 @@ def test_in_ci_a_log_that_cannot_be_fetched_fails_with_the_reason(tmp_path, monk
     monkeypatch.setenv("PIP_FIND_LINKS", str(tmp_path))
     with pytest.raises(pytest.fail.Exception, match="the real event log is not available: pip download retentioneering==5.2.4 failed"):
         evidence_data.ecom_log(tmp_path / "cache")
+
+
+def platforms_of_sessions(log: Path) -> dict[str, set[str]]:
+    with gzip.open(log, "rt", newline="") as handle:
+        found: dict[str, set[str]] = defaultdict(set)
+        for row in csv.DictReader(handle):
+            found[row["session_id"]].add(row["platform"])
+    return found
+
+
+def assert_segments_match_reference(observed, log: Path) -> None:
+    """Each platform's view equals the plain-Python reference of that platform's rows alone."""
+    sessions = platforms_of_sessions(log)
+    assert all(len(platforms) == 1 for platforms in sessions.values())  # so a split by rows is a split by journeys
+    per_platform = Counter(next(iter(platforms)) for platforms in sessions.values())
+    [segment] = observed.segments
+    assert segment.column == "platform"
+    assert [view.value for view in segment.values] == [p for p, _ in sorted(per_platform.items(), key=lambda i: (-i[1], i[0]))]
+    assert (segment.under_min_users.values, segment.beyond_most.values) == (0, 0)
+    for view in segment.values:
+        ref = reference(log, platform=view.value)
+        assert (view.totals.journeys, view.totals.users) == (ref.journeys, len(ref.users)) == (per_platform[view.value], len(ref.users))
+        assert {t.id: (t.users, t.journeys, t.ends) for t in view.touchpoints if t.journeys} == {
+            tp: (len(c["users"]), c["journeys"], c["ends"]) for tp, c in ref.touchpoints.items()}, view.value
+        assert observed_edges(view) == edge_table(ref), view.value
+        assert {s.id: (s.users, s.journeys) for s in view.stages} == {
+            stage: (len(ref.stage_users[stage]), ref.stage_journeys[stage]) for stage in STAGES}, view.value
+        kept = sorted(((-v["journeys"], " > ".join(path), v["journeys"]) for path, v in ref.variants.items()
+                       if len(v["users"]) >= MIN_USERS))[:20]
+        assert [(" > ".join(v.path), v.journeys) for v in view.variants] == [(path, n) for _, path, n in kept], view.value
+
+
+def test_segments_by_platform_equal_the_log_split_by_platform(journey_map, log):
+    observed = compute_observed(journey_map, [str(log)], segments=["platform"])
+    assert_segments_match_reference(observed, log)

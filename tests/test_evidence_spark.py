@@ -77,3 +77,18 @@ def test_spark_and_duckdb_give_the_same_observed_journey(spark, tmp_path):
                  "generated log as CSV, user grain, a time window", grain="user", since="2026-01-20", until="2026-02-20")
     real = evidence_data.ecom_log()
     _assert_same(_journey(REPO / "examples" / "ecom-shop.cjm.yaml"), [str(real)], "the real ecom log")
+
+
+def test_segments_on_spark_equal_the_log_split_by_platform_and_duckdb(spark, tmp_path):
+    from test_evidence_real_log import assert_segments_match_reference
+
+    real = evidence_data.ecom_log()
+    journey_map = _journey(REPO / "examples" / "ecom-shop.cjm.yaml")
+    on_spark = compute_observed(journey_map, [str(real)], engine="spark", segments=["platform"])
+    assert_segments_match_reference(on_spark, real)
+    on_duckdb = compute_observed(journey_map, [str(real)], engine="duckdb", segments=["platform"])
+    assert _without_engine(on_spark) == _without_engine(on_duckdb)
+    log = gen.generate(5_000, seed=5)
+    _assert_same(_journey(gen.MAP_PATH), [str(gen.write(log, tmp_path / "generated.csv"))],
+                 "generated log as CSV with text times, a time window, three platforms",
+                 since="2026-01-06", segments=["platform"])

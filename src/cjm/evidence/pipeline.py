@@ -20,7 +20,7 @@ from cjm.evidence.source import property_column, unreadable_time
 ORDER_WITH_SEQ = "ts, seq, event, touchpoint order"
 ORDER_WITHOUT_SEQ = "ts, event, touchpoint order"
 TOP = 20  # variants and unmatched event names kept
-STEP_COLUMNS = 8  # the flow by step counts the first this many steps of each journey
+STEP_COLUMNS = 6  # the flow by step counts the first this many steps of each journey
 NO_VALUE = ""  # a journey's segment value when its first event has none
 
 
