@@ -168,3 +168,13 @@ def test_the_map_page_shows_the_blueprint_when_the_map_has_one() -> None:
     assert page["blueprint"] is not None and "line-visibility" in str(page["blueprint"]["base"])
     plain = journey_of({"cjm": 1, "id": "p", "title": "P", "stages": [{"id": "s", "name": "S", "touchpoints": [{"id": "a", "name": "A"}]}]})
     assert build_page(plain, RenderOptions(), curve=stand_in, diagram=stand_in)["blueprint"] is None
+
+
+def test_the_catalog_has_a_blueprint_page_for_a_blueprinted_map() -> None:
+    from cjm.site import build_site, plan
+
+    loaded = read_map(BANK)
+    site = build_site(plan([loaded]), lambda m: [], render=lambda view, journey, fmt, options: f"<{view}>".encode())
+    [entry] = site.entries
+    assert ("Blueprint", f"maps/{entry.slug}/blueprint.svg") in [(link.label, link.href) for link in entry.links]
+    assert site.files[f"maps/{entry.slug}/blueprint.svg"] == b"<blueprint>"

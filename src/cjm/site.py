@@ -9,6 +9,7 @@ emotion, a thumbnail of the curve) and links to its pages, relative links only:
     maps/<slug>/map.html       the HTML journey map (``map`` view)
     maps/<slug>/diagram.svg    the flow diagram, when Graphviz ``dot`` is there
     maps/<slug>/curve.svg      the emotion curve
+    maps/<slug>/blueprint.svg  the service blueprint, when the map has frontstage, backstage ...
 
 A view that cannot be rendered (no ``dot``, a map without touchpoints) is named on
 the index with the reason instead of a link. Invalid maps are listed with their
@@ -35,6 +36,7 @@ PAGES = (  # (label, view, format, file name) for each map
     ("Map", "map", "html", "map.html"),
     ("Diagram", "diagram", "svg", "diagram.svg"),
     ("Curve", "curve", "svg", "curve.svg"),
+    ("Blueprint", "blueprint", "svg", "blueprint.svg"),
 )
 REVIEW_RULE = "review-overdue"
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_PAD = 160, 44, 4
@@ -230,6 +232,8 @@ def build_site(planned: Iterable[tuple[LoadedMap, str]], lint: Linter, *, theme:
             # lint ran: a map page with no findings says so, rather than nothing
             options = RenderOptions(theme=theme, findings=tuple(entry.diagnostics), with_lint=True)
             for label, view, fmt, name in PAGES:
+                if view == "blueprint" and not _has_blueprint(journey):
+                    continue  # a map that says nothing of what happens behind the touchpoints has none
                 href = f"maps/{slug}/{name}"
                 try:
                     files[href] = render(view, journey, fmt, options)
@@ -241,6 +245,12 @@ def build_site(planned: Iterable[tuple[LoadedMap, str]], lint: Linter, *, theme:
     files[INDEX] = index_html(entries, theme=theme, version=version).encode("utf-8")
     files[SITE_MARKER] = b"A catalog of journey maps written by cjm site; cjm site may replace this folder.\n"
     return Site(files, entries)
+
+
+def _has_blueprint(journey: Journey) -> bool:
+    from cjm.render.html_map import has_blueprint
+
+    return has_blueprint(journey)
 
 
 def index_html(entries: list[Entry], *, theme: str = "light", version: str = "") -> str:
