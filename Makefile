@@ -86,9 +86,9 @@ chromium:
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing chromium with apt-get (for the browser tests)"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "could not install chromium; the browser tests will be skipped"; \
+	      || echo "could not install chromium; the browser tests will skip (and fail in CI)"; \
 	  else \
-	    echo "chromium is missing, so the browser tests will be skipped; install it with: sudo apt-get install chromium"; \
+	    echo "chromium is missing, so the browser tests will skip (and fail in CI); install it with: sudo apt-get install chromium"; \
 	  fi; \
 	fi
 
@@ -98,9 +98,9 @@ neovim:
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing neovim with apt-get (for the editor test of cjm lsp)"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null) \
-	      || echo "could not install neovim; the editor test will be skipped"; \
+	      || echo "could not install neovim; the editor test will skip (and fail in CI)"; \
 	  else \
-	    echo "neovim is missing, so the editor test will be skipped; install it with: sudo apt-get install neovim"; \
+	    echo "neovim is missing, so the editor test will skip (and fail in CI); install it with: sudo apt-get install neovim"; \
 	  fi; \
 	fi
 
@@ -156,11 +156,6 @@ docs-serve: setup
 	$(BIN)/python -m cjm.docs_pages docs
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
-# the pictures of README.md and docs/rendering.md, drawn from the examples (map page, diagram, curve,
-# blueprint); tests/test_pictures.py fails when they are out of date
-pictures: setup graphviz chromium
-	$(BIN)/python tests/pictures.py docs/images
-
 # mutation testing with mutmut (from the lock; configured in pyproject.toml, [tool.mutmut]) of the
 # lint rules, the evidence pipeline, the loader, its diagnostics and the reporters; results stay in
 # mutants/, so a second run only tests what changed. Prints the score per module and the survivors
@@ -169,6 +164,11 @@ MUTATE_CHILDREN ?= 2
 mutate: setup
 	$(BIN)/mutmut run --max-children $(MUTATE_CHILDREN)
 	$(BIN)/python tools/mutation_score.py
+
+# the pictures of README.md and docs/rendering.md, drawn from the examples (map page, diagram, curve,
+# blueprint); tests/test_pictures.py fails when they are out of date
+pictures: setup graphviz chromium
+	$(BIN)/python tests/pictures.py docs/images
 
 schema: setup
 	$(BIN)/cjm schema -o schemas/cjm-map.v1.schema.json

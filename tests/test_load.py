@@ -84,8 +84,8 @@ def test_unclosed_flow_sequence_points_at_the_end_and_names_where_it_opened():
     diag = only(parse(HEAD + "pains: [slow\n"))
     assert (diag.code, diag.name) == ("CJM001", "yaml-syntax")
     assert (diag.line, diag.col) == (4, 13)  # the end of the file, clamped to the last line
-    assert diag.message == "did not find expected ',' or ']'"
-    assert diag.hint == "while parsing a flow sequence that starts at line 4, column 8"
+    assert diag.message  # the parser's own words, passed on; cjm's part is the place and the hint
+    assert diag.hint.endswith(" that starts at line 4, column 8")
     assert diag.source_line == "pains: [slow"
 
 
@@ -93,8 +93,7 @@ def test_unclosed_flow_sequence_points_at_the_end_and_names_where_it_opened():
 def test_colon_in_plain_text_hints_at_quotes():
     diag = only(parse(HEAD + "owner: Sales: north\n"))
     assert (diag.code, diag.line, diag.col) == ("CJM001", 4, 13)
-    assert diag.message == "mapping values are not allowed in this context"
-    assert "quotes" in diag.hint
+    assert diag.hint == "put text that contains ': ' in quotes"
 
 
 @needs_libyaml
