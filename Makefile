@@ -74,9 +74,10 @@ demo: setup
 	$(BIN)/cjm render examples --view diagram --view curve --view map -o $(DEMO)/maps/
 	$(BIN)/cjm site examples -o $(DEMO)/site
 	@if $(BIN)/python tests/evidence_data.py build/data; then \
-	  $(BIN)/cjm evidence compute examples/ecom-shop.cjm.yaml --events build/data/ecom.csv.gz -o $(DEMO)/ecom-shop.observed.json && \
+	  $(BIN)/cjm evidence compute examples/ecom-shop.cjm.yaml --events build/data/ecom.csv.gz --segment platform -o $(DEMO)/ecom-shop.observed.json && \
 	  $(BIN)/cjm lint examples/ecom-shop.cjm.yaml --observed $(DEMO)/ecom-shop.observed.json --format concise --exit-zero && \
-	  $(BIN)/cjm render examples/ecom-shop.cjm.yaml --observed $(DEMO)/ecom-shop.observed.json --view diagram --view map -o $(DEMO)/evidence/; \
+	  $(BIN)/cjm render examples/ecom-shop.cjm.yaml --observed $(DEMO)/ecom-shop.observed.json --view diagram --view map --view flow -o $(DEMO)/evidence/ && \
+	  $(BIN)/cjm render examples/ecom-shop.cjm.yaml --observed $(DEMO)/ecom-shop.observed.json --view flow --compare mobile desktop -f png -o $(DEMO)/evidence/ecom-shop.mobile-vs-desktop.png; \
 	else echo "the ecom log could not be fetched: the evidence part of the demo is skipped"; fi
 	@echo "demo output: $(DEMO)/ (the catalog: $(DEMO)/site/index.html)"
 

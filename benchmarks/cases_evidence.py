@@ -48,3 +48,24 @@ CASES = [
     _case("10M events, DuckDB, Parquet", 10_000_000, "events-10m.parquet"),
     _case("1M events, Spark local[2], Parquet", 1_000_000, "events-1m.parquet", "--engine", "spark", aim=False),
 ]
+
+
+# --segment with 3 values (the generated log's platform: web, ios, android) against the unsegmented
+# run of the same log: the aim is at most 1.5x its time
+def _segmented(label: str, events: int, file_name: str) -> ProcessCase:
+    command = lambda scratch: cjm("evidence", "compute", str(MAP_PATH), "--events", file_name,  # noqa: E731
+                                  "--segment", "platform", "-o", "generated.observed.json")
+    return ProcessCase(f"evidence compute {label}, --segment platform (3 values)", command,
+                       setup=_log(events, file_name), aim_ms=AIM_MS[events] * 1.5)
+
+
+EXAMPLE_MAP = Path(__file__).resolve().parents[1] / "examples" / "ecom-shop.cjm.yaml"
+EXAMPLE_OBSERVED = EXAMPLE_MAP.with_name("ecom-shop.observed.json")
+
+CASES += [
+    _segmented("1M events, DuckDB, Parquet", 1_000_000, "events-1m.parquet"),
+    _segmented("10M events, DuckDB, Parquet", 10_000_000, "events-10m.parquet"),
+    ProcessCase("render --view flow of the ecom example (Sankey, SVG)",
+                lambda scratch: cjm("render", str(EXAMPLE_MAP), "--view", "flow", "--observed", str(EXAMPLE_OBSERVED),
+                                    "-o", "flow.svg"), aim_ms=500),
+]
