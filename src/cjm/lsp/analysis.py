@@ -12,6 +12,7 @@ of each map counts), and a check that finds a newer version waiting stops betwee
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import queue
@@ -199,6 +200,16 @@ class Analyzer:
             dirty.update({u: None for u, o in self.open.items() if o.path in affected})
 
     def _check(self, entry: _Open) -> None:
+        # A big map is many small objects: collections during a check find nothing and cost seconds.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._check_now(entry)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _check_now(self, entry: _Open) -> None:
         uri, version = entry.uri, entry.version
         if self.superseded(uri, version):
             return

@@ -36,7 +36,7 @@ class Encoding:
     def to_client(self, line: str, col: int) -> int:
         """The client's column for the 0-based code-point column ``col`` of ``line``."""
         col = max(0, col)
-        if self.kind == UTF32:
+        if self.kind == UTF32 or (col <= len(line) and line.isascii()):
             return col
         head = line[:col]
         if self.kind == UTF16:
@@ -96,11 +96,17 @@ class Text:
 
     def position(self, line: int, col: int) -> types.Position:
         """An LSP position for cjm's 0-based ``line`` and code-point ``col``."""
+        line, character = self.point(line, col)
+        return types.Position(line=line, character=character)
+
+    def point(self, line: int, col: int) -> tuple[int, int]:
+        """:meth:`position` as a plain (line, character)."""
         if not self.same:
             offset = (self._cjm_starts[line] if 0 <= line < len(self._cjm_starts) else len(self.text)) + col
             line = max(0, bisect.bisect_right(self._client_starts, offset) - 1)
             col = offset - self._client_starts[line]
-        return self.encoding.position(self.client_lines, line, col)
+        lines = self.client_lines
+        return max(0, line), self.encoding.to_client(lines[line] if 0 <= line < len(lines) else "", col)
 
     def range(self, start: tuple[int, int], end: tuple[int, int]) -> types.Range:
         return types.Range(start=self.position(*start), end=self.position(*end))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import json
 import logging
 import os
 import traceback
@@ -27,7 +28,7 @@ from cjm.lsp import completion, hover, navigation, rename
 from cjm.lsp.actions import code_actions
 from cjm.lsp.analysis import Analyzer, Snapshot
 from cjm.lsp.context import View, completing
-from cjm.lsp.diagnostics import problem_to_lsp, to_lsp
+from cjm.lsp.diagnostics import problem_to_json, to_json, to_lsp
 from cjm.lsp.index import MapIndex
 from cjm.lsp.navigation import Known
 from cjm.lsp.positions import Encoding, Text
@@ -82,12 +83,17 @@ class CjmServer(LanguageServer):
         if self.analyzer is None:
             self.analyzer = Analyzer(self._from_worker, self.settings, self.root, convert=self._convert)
 
-    def _convert(self, snapshot: Snapshot) -> list[types.Diagnostic]:
+    def _convert(self, snapshot: Snapshot) -> bytes:
+        """The publication as the bytes that go to the client, made in the analysis thread (for a
+        map with thousands of findings, building and serialising them is much of the work)."""
         text = Text(snapshot.text, self.encoding)
         base = self.docs_base()
-        out = [problem_to_lsp(p) for p in snapshot.problems]
-        out.extend(to_lsp(d, snapshot.loaded.source, text, base) for d in snapshot.diagnostics)
-        return out
+        diagnostics = [problem_to_json(p) for p in snapshot.problems]
+        diagnostics.extend(to_json(d, snapshot.loaded.source, text, base) for d in snapshot.diagnostics)
+        message = {"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS,
+                   "params": {"uri": snapshot.uri, "version": snapshot.version, "diagnostics": diagnostics}}
+        body = json.dumps(message).encode("ascii")  # \\u escapes: valid JSON for any text, lone surrogates too
+        return b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
 
     def _from_worker(self, snapshot: Snapshot) -> None:
         if self.loop is not None and not self.loop.is_closed():
@@ -101,8 +107,9 @@ class CjmServer(LanguageServer):
         self.snapshots[snapshot.uri] = snapshot
         if not is_map_file(snapshot.path):
             return  # an open imported file that is not named like a map: read, not reported on
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=snapshot.uri, version=snapshot.version, diagnostics=snapshot.published or []))
+        writer = self.protocol.writer
+        if isinstance(snapshot.published, bytes) and writer is not None:
+            writer.write(snapshot.published)
 
     def submit(self, uri: str) -> None:
         self.timers.pop(uri, None)

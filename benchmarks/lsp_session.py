@@ -1,0 +1,183 @@
+"""``cjm lsp`` through a real stdio client (pytest-lsp's, speaking as VS Code): the time from a
+change notification to the diagnostics published for that version, on the 30-touchpoint example
+and on a 3,000-touchpoint map; completion on the example; the server's memory over 1,000 edits.
+
+    python benchmarks/lsp_session.py              # everything
+    python benchmarks/lsp_session.py --edits 200  # fewer edits for the memory figure
+
+The debounce is set to 0 ms, so the figures are what comes after it (an editor adds its
+``cjm.debounceMs``, 200 ms by default). Aims: example < 50 ms (median), 3,000 touchpoints
+< 1,500 ms, completion < 50 ms, memory flat after the first edits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from bench import EXAMPLE  # noqa: E402
+from generate import make_map  # noqa: E402
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Session:
+    def __init__(self) -> None:
+        self.published: dict[tuple[str, int | None], float] = {}
+        self.arrived = asyncio.Event()
+
+    async def start(self, root: Path):
+        from lsprotocol import types
+        from pygls.protocol import default_converter
+        from pytest_lsp import LanguageClient, client_capabilities
+        from pytest_lsp.client import DEFAULT_CLIENT_FEATURES
+
+        client = LanguageClient(converter_factory=default_converter)
+        for method, handler in DEFAULT_CLIENT_FEATURES.items():
+            if method != types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS:
+                client.feature(method)(handler)
+
+        @client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def _published(params: types.PublishDiagnosticsParams) -> None:
+            self.published[(params.uri, params.version)] = time.perf_counter()
+            self.arrived.set()
+
+        @client.feature(types.CLIENT_REGISTER_CAPABILITY)
+        def _register(params: types.RegistrationParams) -> None:
+            return None
+
+        client.set_configuration({"debounceMs": 0}, section="cjm")
+        await client.start_io(sys.executable, "-m", "cjm", "lsp")
+        await client.initialize_session(types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"), root_uri=root.as_uri(),
+            initialization_options={"cjm": {"debounceMs": 0}}))
+        self.client = client
+        self.types = types
+        self.versions: dict[str, int] = {}
+        return self
+
+    @property
+    def pid(self) -> int:
+        return self.client._server.pid
+
+    async def wait(self, uri: str, version: int, timeout: float = 120) -> float:
+        deadline = time.perf_counter() + timeout
+        while (uri, version) not in self.published:
+            self.arrived.clear()
+            await asyncio.wait_for(self.arrived.wait(), max(0.01, deadline - time.perf_counter()))
+        return self.published[(uri, version)]
+
+    async def open(self, path: Path, text: str) -> str:
+        types = self.types
+        uri = path.as_uri()
+        self.versions[uri] = 1
+        self.client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
+            uri=uri, language_id="yaml", version=1, text=text)))
+        await self.wait(uri, 1)
+        return uri
+
+    async def change(self, uri: str, text: str) -> float:
+        """Seconds from the change notification to the diagnostics of that version."""
+        types = self.types
+        self.versions[uri] += 1
+        version = self.versions[uri]
+        sent = time.perf_counter()
+        self.client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+        return await self.wait(uri, version) - sent
+
+    async def complete(self, uri: str, line: int, character: int) -> tuple[float, int]:
+        types = self.types
+        start = time.perf_counter()
+        result = await self.client.text_document_completion_async(types.CompletionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=line, character=character)))
+        return time.perf_counter() - start, len(result.items if result else [])
+
+    async def stop(self) -> None:
+        await self.client.shutdown_session()
+        await self.client.stop()
+
+
+def edited(text: str, n: int) -> str:
+    """The text with its title changed (a new content hash each time, the same findings)."""
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("title:"))
+    lines[at] = f"title: Edit {n} of the map"
+    return "\n".join(lines)
+
+
+def row(name: str, seconds: list[float], aim_ms: float) -> str:
+    ms = sorted(s * 1000 for s in seconds)
+    median = statistics.median(ms)
+    p90 = ms[min(len(ms) - 1, int(len(ms) * 0.9))]
+    verdict = "met" if median < aim_ms else "missed"
+    return f"| {name} | {len(ms)} | {median:,.1f} | {p90:,.1f} | {ms[-1]:,.1f} | < {aim_ms:,.0f} ms: {verdict} |"
+
+
+async def main(edits: int, big_edits: int, scratch: Path) -> None:
+    scratch.mkdir(parents=True, exist_ok=True)
+    (scratch / "cjm.toml").touch()
+    example = scratch / EXAMPLE.name
+    example_text = EXAMPLE.read_text(encoding="utf-8").replace("$schema=../schemas/", "$schema=")
+    example.write_text(example_text)
+    big = scratch / "big-3000.cjm.yaml"
+    big_text = make_map(3000)
+    big.write_text(big_text)
+
+    print(f"Machine: {os.cpu_count()} CPUs; load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
+    session = await Session().start(scratch)
+    try:
+        uri = await session.open(example, example_text)
+        small = [await session.change(uri, edited(example_text, n)) for n in range(40)]
+        lines = example_text.split("\n")
+        at = next(i for i, line in enumerate(lines) if line.strip().startswith("channel:"))
+        column = lines[at].index("channel:") + len("channel: ")
+        completions = []
+        for _ in range(40):
+            took, count = await session.complete(uri, at, column)
+            assert count > 0
+            completions.append(took)
+        big_uri = await session.open(big, big_text)
+        large = [await session.change(big_uri, edited(big_text, n)) for n in range(big_edits)]
+        session.client.text_document_did_close(session.types.DidCloseTextDocumentParams(
+            text_document=session.types.TextDocumentIdentifier(uri=big_uri)))
+        memory = []
+        for n in range(edits):
+            await session.change(uri, edited(example_text, 1000 + n))
+            if n in (99, edits // 2 - 1, edits - 1):
+                memory.append((n + 1, rss_mib(session.pid)))
+    finally:
+        await session.stop()
+
+    print("| case | runs | median ms | p90 ms | max ms | aim (median) |")
+    print("| --- | ---: | ---: | ---: | ---: | --- |")
+    print(row("change -> diagnostics, 30 touchpoints (example)", small, 50))
+    print(row("change -> diagnostics, 3,000 touchpoints", large, 1500))
+    print(row("completion, 30 touchpoints (example)", completions, 50))
+    print()
+    print("Server memory (RSS) over edits of the example: " +
+          ", ".join(f"{mib:,.1f} MiB after {n:,}" for n, mib in memory))
+    print(f"Load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--edits", type=int, default=1000, help="edits of the example for the memory figure")
+    parser.add_argument("--big-edits", type=int, default=7, help="edits of the 3,000-touchpoint map")
+    parser.add_argument("--scratch", type=Path, default=HERE / ".data" / "lsp")
+    args = parser.parse_args()
+    asyncio.run(main(args.edits, args.big_edits, args.scratch))
