@@ -355,9 +355,10 @@ def draw_one(placed: Placed, theme, parent: Element) -> None:
         fill = theme.muted if node.grouped else theme.foreground
         rect = group.add(el("rect", {"x": x, "y": y, "width": NODE_WIDTH, "height": h, "fill": fill,
                                      "class": "node", "data-journeys": node.journeys, "data-node": key}))
-        ending = "finish" if node.finish else "end"
+        ending = "finish" if node.finish else "end" if sankey.by == "step" else "go no further"
         share = percent(node.ends / node.journeys) if node.journeys else "0%"
-        hover = [f"{node.name}: {count(node.journeys)} journeys, {share} {ending} here"]
+        hover = [f"{node.name}: {count(node.journeys)} journeys, {share} {ending}"
+                 + (" (reach no later stage)" if sankey.by == "stage" else " here")]
         if node.grouped:
             hover.append("Stands for: " + ", ".join(node.members))
         rect.add(el("title", text="; ".join(hover)))
@@ -389,7 +390,8 @@ def caption(sankey: Sankey, min_users: int) -> list[str]:
 
 def _columns_words(by: str) -> str:
     if by == "stage":
-        return "Each journey is counted once per stage it reaches, at the touchpoint it first reached the stage by."
+        return ("Each journey is counted once per stage it reaches, at the touchpoint it first reached the stage by; "
+                "\u201cgo no further\u201d: it reaches no later stage.")
     return "Column k: each journey's k-th step."
 
 
