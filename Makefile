@@ -127,6 +127,7 @@ test: setup chromium neovim vscode-deps
 
 bench: setup
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/lsp_session.py
 	$(MAKE) --no-print-directory bench-compare
 
 # cjm side by side with check-jsonschema, yamllint and the Mermaid CLI (installed here when missing)

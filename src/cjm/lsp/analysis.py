@@ -156,6 +156,8 @@ class Analyzer:
                 if entry is not None:
                     affected = self.workspace.close(entry.path)
                     dirty.update({u: None for u, o in self.open.items() if o.path in affected})
+                    if entry.path not in {o.path for o in self.open.values()}:
+                        self.workspace.forget(entry.path)  # a closed map's check is not kept
             elif kind == "files":
                 affected = self.workspace.changed(job[1])
                 dirty.update({u: None for u, o in self.open.items() if o.path in affected})
