@@ -464,3 +464,21 @@ def test_nothing_of_serve_is_imported_on_the_way_to_validate():
             "('starlette', 'uvicorn', 'watchfiles', 'websockets', 'anyio') or m.startswith(('cjm.serve', 'cjm.workspace'))))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
+
+
+@pytest.mark.parametrize("header, name", [
+    ("localhost:8000", "localhost"), ("127.0.0.1:80", "127.0.0.1"), ("[::1]:8000", "[::1]"), ("[::1]", "[::1]"),
+    ("LOCALHOST", "localhost"), ("evil.example:8000", "evil.example"), ("", ""), ("localhost.evil.example", "localhost.evil.example"),
+])
+def test_host_names_are_read_without_their_port(header, name):
+    from cjm.serve.app import host_name
+
+    assert host_name(header) == name
+
+
+def test_rule_pages_exist_for_rules_and_validation_codes_only():
+    from cjm.serve.app import rule_text
+
+    assert rule_text("CJM202").startswith("# CJM202")
+    assert rule_text("CJM001") is not None
+    assert rule_text("../../etc/passwd") is None and rule_text("CJM9999") is None

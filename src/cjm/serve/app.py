@@ -12,6 +12,7 @@ import asyncio
 import html
 import json
 import secrets
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -87,6 +88,10 @@ class Hub:
                 queue.put_nowait(message)
 
 
+class Failed(Exception):
+    """A request whose work failed unexpectedly (already reported on standard error)."""
+
+
 class Server:
     def __init__(self, site: ServedSite, worker: Worker):
         self.site = site
@@ -97,6 +102,15 @@ class Server:
         from jinja2 import Environment, PackageLoader, StrictUndefined
 
         self.env = Environment(loader=PackageLoader("cjm.serve", "assets"), autoescape=True, undefined=StrictUndefined)
+
+    async def work(self, fn, *args):
+        """``fn(*args)`` in the workspace's thread. An unexpected failure is one line on standard
+        error and a 500 for this request; the server keeps serving."""
+        try:
+            return await self.worker.run(fn, *args)
+        except Exception as exc:  # noqa: BLE001
+            print(f"cjm serve: error: {getattr(fn, '__name__', 'request')}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            raise Failed from exc
 
     # --- pages ------------------------------------------------------------------------
 
@@ -117,13 +131,13 @@ class Server:
         return self._shell(request, page="map", slug=slug, title=path.name, frame="")
 
     async def catalog(self, request: Request) -> Response:
-        text = await self.worker.run(self.site.catalog)
+        text = await self.work(self.site.catalog)
         return frame_response(text.encode("utf-8"), "text/html; charset=utf-8")
 
     async def state(self, request: Request) -> Response:
         slug = request.path_params["slug"]
         view, persona = _view(request), request.query_params.get("persona") or None
-        state = await self.worker.run(self.site.state, slug, view, persona)
+        state = await self.work(self.site.state, slug, view, persona)
         if state is None:
             return JSONResponse({"gone": True, "slug": slug}, status_code=404, headers=COMMON_HEADERS)
         return JSONResponse(state, headers=COMMON_HEADERS)
@@ -132,7 +146,7 @@ class Server:
         slug, view = request.path_params["slug"], request.path_params["view"]
         if slug not in self.site.maps or view not in VIEWS:
             return not_found()
-        rendered = await self.worker.run(self.site.render, slug, view, request.query_params.get("persona") or None)
+        rendered = await self.work(self.site.render, slug, view, request.query_params.get("persona") or None)
         if rendered.status == 422:  # cannot be drawn: say so in the frame
             from cjm.serve.site import message_page
 
@@ -142,7 +156,7 @@ class Server:
 
     async def rule(self, request: Request) -> Response:
         code = request.path_params["code"].upper()
-        text = await self.worker.run(rule_text, code)
+        text = await self.work(rule_text, code)
         if text is None:
             return not_found()
         page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(code)} - cjm rules'
@@ -230,5 +244,9 @@ def build_app(server: Server, allowed_hosts: set[str], lifespan=None):
         Route("/favicon.ico", lambda request: Response(status_code=204, headers=COMMON_HEADERS)),
         WebSocketRoute("/live", server.live),
     ]
-    app = Starlette(routes=routes, lifespan=lifespan)
+    async def failed(request, exc):
+        return PlainTextResponse("cjm serve: this could not be done; the server says why on its standard error\n",
+                                 status_code=500, headers=COMMON_HEADERS)
+
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={Failed: failed})
     return Guard(app, allowed_hosts)

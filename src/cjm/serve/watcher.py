@@ -10,6 +10,7 @@ change notifications do not arrive.
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Awaitable, Callable
 
@@ -59,7 +60,12 @@ class FolderWatch:
                     paths = getting.result()
                     while not self.queue.empty():  # gathered while busy: one more round, not many
                         paths |= self.queue.get_nowait()
-                    if await self.handle(paths):
+                    try:
+                        refolder = await self.handle(paths)
+                    except Exception as exc:  # noqa: BLE001 - one bad change must not end the watching
+                        print(f"cjm serve: error: while handling a change: {type(exc).__name__}: {exc}", file=sys.stderr)
+                        refolder = False
+                    if refolder:
                         break  # the set of folders changed: watch the new one
             finally:
                 for task in tasks:
