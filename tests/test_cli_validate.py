@@ -238,9 +238,9 @@ def test_a_new_map_was_reviewed_today_and_lints_without_warnings(runner, tmp_pat
     assert f"reviewed: {datetime.date.today().isoformat()} " in (tmp_path / "journey.cjm.yaml").read_text()
     result = runner.invoke(app, ["lint", "journey.cjm.yaml", "--format", "json"])
     assert result.exit_code == 0
-    findings = json.loads(result.stdout)["findings"] if isinstance(json.loads(result.stdout), dict) else json.loads(result.stdout)
-    assert [f for f in findings if f["severity"] in ("error", "warning")] == []
-    assert "CJM501" not in result.stdout
+    report = json.loads(result.stdout)
+    assert (report["summary"]["error"], report["summary"]["warning"]) == (0, 0)
+    assert [d for d in report["diagnostics"] if d["code"] == "CJM501"] == []
 
 
 def test_init_writes_the_schema_beside_the_project_once(runner, tmp_path, monkeypatch):
