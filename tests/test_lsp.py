@@ -205,6 +205,7 @@ async def test_hover_on_a_diagnostic_shows_the_rule_and_its_page(profile, root):
         shown = await client.hover(uri, drop.range.start)
     assert "**CJM202** emotion-drop: emotion drops by 2" in shown
     assert "A persona's emotion drops sharply between consecutive touchpoints." in shown  # the rule's summary
+    assert "Reports a sharp drop in a persona's emotion" in shown and "**Fails**" in shown  # its documentation
     assert f"]({rule_url('CJM202')})" in shown
 
 

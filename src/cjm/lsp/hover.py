@@ -80,21 +80,25 @@ def _emotions(place: Place, index: MapIndex, snapshot: Snapshot | None) -> str:
 
 
 @lru_cache(maxsize=1)
-def _codes() -> dict[str, tuple[str, str]]:
+def _codes() -> dict[str, tuple[str, str, str]]:
     from cjm.lint.select import VALIDATION_CODES, catalog
 
-    out = dict(VALIDATION_CODES)
-    out.update({code: (info.name, info.summary) for code, info in catalog().items()})
+    out = {code: (name, summary, "") for code, (name, summary) in VALIDATION_CODES.items()}
+    out.update({code: (info.name, info.summary, info.doc) for code, info in catalog().items()})
     return out
 
 
 def rule_text(diag: Diagnostic, docs_base: str | None) -> str:
+    """The finding, its rule's summary and documentation (the rule's own text, with its examples),
+    and the address of its page."""
     from cjm.links import rule_url
 
-    name, summary = _codes().get(diag.code, (diag.name, ""))
+    name, summary, doc = _codes().get(diag.code, (diag.name, "", ""))
     text = f"**{diag.code}** {name}: {diag.message}"
-    if summary:
-        text += f"\n\n{summary}"
     if diag.hint:
         text += f"\n\nHint: {diag.hint}"
+    if summary:
+        text += f"\n\n{summary}"
+    if doc and doc.strip() != summary.strip():
+        text += f"\n\n{doc}"
     return text + f"\n\n[Documentation of {diag.code}]({rule_url(diag.code, docs_base)})"
