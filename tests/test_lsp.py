@@ -470,3 +470,15 @@ async def test_file_watchers_are_registered_when_the_client_can(root):
              (registrations[0].register_options["watchers"] if isinstance(registrations[0].register_options, dict)
               else registrations[0].register_options.watchers)]
     assert {"**/cjm.toml", "**/pyproject.toml"} <= set(globs)
+
+
+async def test_configuration_changes_are_noticed_without_a_notification(root):
+    """Not every editor watches files for its server (Neovim 0.7 does not): the server looks itself."""
+    (root / "cjm.toml").unlink()
+    async with started("neovim", root=root) as client:
+        uri = client.open(root / "shop.cjm.yaml")
+        before = await client.diagnostics(uri, 1)
+        (root / "cjm.toml").write_text('[lint]\nignore = ["CJM305"]\n')  # a new file, where there was none
+        after = await client.diagnostics(uri, timeout=20)
+    assert "CJM305" in codes(before)
+    assert codes(after) == ["CJM202"]

@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from cjm.lsp.settings import Settings
 
 log = logging.getLogger("cjm.lsp")
+CONFIG_POLL = 2.0  # seconds between looks at the configuration files when nothing else happens
+MAX_CONFIG_DEPTH = 12  # folders above an open map where a configuration is looked for
 
 
 @dataclass
@@ -125,7 +127,10 @@ class Analyzer:
 
     def _loop(self) -> None:
         while True:
-            batch = [self.jobs.get()]
+            try:
+                batch = [self.jobs.get(timeout=CONFIG_POLL)]
+            except queue.Empty:
+                batch = []  # a quiet moment: look at the configuration files
             while True:
                 try:
                     batch.append(self.jobs.get_nowait())
@@ -185,8 +190,17 @@ class Analyzer:
         return True
 
     def _config_changes(self, dirty: dict[str, None]) -> None:
-        """Configuration files changed on disk with no notification from the editor: a stat each."""
-        files = [f for f in self.workspace.dependency_files() if f.name in CONFIG_NAMES or f == self.workspace.config]
+        """Configuration files changed, made or deleted on disk with no word from the editor (not
+        every editor watches files for its server): a stat of each place one can be, from each open
+        map's folder up to the project's root."""
+        files = {f for f in self.workspace.dependency_files() if f.name in CONFIG_NAMES or f == self.workspace.config}
+        for entry in self.open.values():
+            for depth, folder in enumerate(entry.path.parents):
+                if depth >= MAX_CONFIG_DEPTH:
+                    break
+                files.update(folder / name for name in CONFIG_NAMES)
+                if (folder / ".git").exists() or (self.root is not None and folder == self.root):
+                    break
         changed = []
         for file in files:
             try:
