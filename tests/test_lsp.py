@@ -250,6 +250,7 @@ async def test_completion_of_values_and_ids(profile, root):
         "personas": ("        emotion: 1", "        emotion: 1\n        personas: [|"),
         "objectives": ("    kind: purchase", "    kind: purchase\n    objectives: [|]"),
         "block next": ("        next: [checkout]", "        next:\n          - |"),
+        "imports": ("imports: [shared-personas.cjm.yaml]", "imports:\n  - |"),
     }
     got = {}
     async with started(profile, root=root, settings={"debounceMs": 0}) as client:
@@ -268,6 +269,7 @@ async def test_completion_of_values_and_ids(profile, root):
     assert set(got["personas"]) == {"rosa", "tom", "walter"}
     assert got["objectives"] == ["more-orders"]
     assert set(got["block next"]) == {"product-page", "checkout", "delivery"}
+    assert got["imports"] == ["shared-personas.cjm.yaml"]  # the other map files of the folder, not itself
 
 
 async def test_completion_of_emotion_keys_in_a_block_mapping_of_a_broken_buffer(profile, root):

@@ -12,7 +12,6 @@ from cjm.format.model import KNOWN_CHANNELS
 from cjm.lsp import schema
 from cjm.lsp.analysis import Snapshot
 from cjm.lsp.context import MARK, Completing
-from cjm.project import MAP_SUFFIXES
 
 
 def _value(data: object, path: Path) -> object:
@@ -123,17 +122,15 @@ def _id_items(kind: str, context: Completing, snapshot: Snapshot | None, exclude
 
 
 def _file_items(snapshot: Snapshot | None) -> list[types.CompletionItem]:
+    """Map files below the map's folder (as ``cjm validate FOLDER`` finds them), relative to it."""
     if snapshot is None:
         return []
-    here = snapshot.path.parent
-    out = []
-    try:
-        candidates = sorted(p for suffix in MAP_SUFFIXES for p in here.rglob(f"*{suffix}"))[:200]
-    except OSError:
-        return []
-    for file in candidates:
-        if file == snapshot.path or any(part.startswith(".") for part in file.relative_to(here).parts):
-            continue
-        out.append(types.CompletionItem(label=file.relative_to(here).as_posix(), kind=types.CompletionItemKind.File))
-    return out
+    from cjm.project import discover_maps
 
+    here = snapshot.path.parent
+    try:
+        found = discover_maps([here])[:200]
+    except (OSError, ValueError):
+        return []
+    return [types.CompletionItem(label=file.relative_to(here).as_posix(), kind=types.CompletionItemKind.File)
+            for file in found if file.resolve() != snapshot.path.resolve()]
