@@ -92,3 +92,21 @@ def test_segments_on_spark_equal_the_log_split_by_platform_and_duckdb(spark, tmp
     _assert_same(_journey(gen.MAP_PATH), [str(gen.write(log, tmp_path / "generated.csv"))],
                  "generated log as CSV with text times, a time window, three platforms",
                  since="2026-01-06", segments=["platform"])
+
+
+def test_a_spark_run_prints_only_cjms_own_result(spark, tmp_path):
+    """A CSV log with text times and a time window: Spark used to inline the whole time parse into the
+    window's filter, fail to compile the generated code and print it (thousands of lines); now the
+    parse is done once, and the JVM's own output goes to a log file unless --verbose."""
+    import subprocess
+
+    log = gen.write(gen.generate(3_000, seed=11), tmp_path / "text-times.csv")
+    out = tmp_path / "out.observed.json"
+    done = subprocess.run([sys.executable, "-m", "cjm", "evidence", "compute", str(gen.MAP_PATH), "-e", str(log),
+                           "--engine", "spark", "--since", "2026-01-06", "--segment", "platform", "-o", str(out)],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stderr == ""
+    assert done.stdout.startswith(f"wrote {out}: ") and len(done.stdout.splitlines()) == 2  # the result and the segment
+    with open(engines.spark_log_path(), encoding="utf-8", errors="replace") as handle:
+        assert "Failed to compile" not in handle.read()
