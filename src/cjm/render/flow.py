@@ -4,7 +4,7 @@ Band width is journeys. Columns follow the map's stages (``--by stage``: each jo
 once per stage it reaches, at the touchpoint of its first step there, and flows on to the next
 stage it reaches) or the steps from the journey's start (``--by step``: column k holds each
 journey's k-th step). Bands are in the map's colour where the map leads that way and in the
-warning colour where it does not, as on the diagram; the journeys that end at a touchpoint leave
+warning colour where it does not, as on the diagram's edges; the journeys that end at a touchpoint leave
 it as a drop-off band. Nothing is left out silently: a column keeps its ``--top N`` touchpoints and
 groups the rest as "other (k touchpoints)"; bands under ``--min-share`` of their touchpoint's
 journeys, and the ones the observed file left out (fewer than ``min_users`` users), are drawn as
@@ -344,10 +344,6 @@ def draw_one(placed: Placed, theme, parent: Element) -> None:
         colour, opacity = _band_colour(band, theme)
         attrs = {"d": _ribbon(band), "fill": colour, "fill-opacity": opacity, "class": f"band {band.kind}",
                  "data-journeys": band.journeys, "data-source": band.source, "data-target": band.target}
-        if band.kind == "link" and not band.declared:
-            attrs["stroke"] = colour
-            attrs["stroke-dasharray"] = "4 3"
-            attrs["stroke-opacity"] = 0.9
         path = bands.add(el("path", attrs))
         path.add(el("title", text=band.hover))
     for key, (x, y, h) in placed.boxes.items():
