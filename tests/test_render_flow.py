@@ -238,3 +238,19 @@ def test_the_sankey_of_the_example_takes_under_half_a_second(tmp_path):
     elapsed = time.perf_counter() - started
     assert out.stat().st_size > 0
     assert elapsed < 5  # the aim is 0.5 s (make bench); a shared test machine gets room
+
+
+def test_the_diagram_and_the_map_page_draw_a_segment(journey, observed):
+    from cjm.render import html_map
+    from cjm.render.diagram import build
+
+    label = build(journey, RenderOptions(observed=observed, evidence=EvidenceOptions(segment="mobile"))).source
+    text = " ".join(re.sub(r"\\[nlr]", " ", label).split())
+    assert "drawn: segment mobile, 1,295 journeys" in text
+    mobile = observed.find_segment("mobile")[1]
+    assert f"{mobile.touchpoint('shipping-mobile').journeys:,} journeys" in text
+    page = html_map.render(journey, "html", RenderOptions(observed=observed, evidence=EvidenceOptions(compare=("mobile", "desktop"))))
+    words = page.decode("utf-8")
+    for name in ("platform=mobile", "platform=desktop"):
+        assert name in words
+    assert "platform=tablet" not in words and "observed-flow-h" in words
