@@ -123,6 +123,85 @@ class Session:
         await self.client.stop()
 
 
+class RawSession:
+    """A plain JSON-RPC client over stdio: frames and ``json.loads``, as an editor reads messages,
+    without building lsprotocol objects for every diagnostic (pytest-lsp's client does, and for
+    thousands of findings that costs the client more than the server's check)."""
+
+    async def start(self, root: Path) -> "RawSession":
+        import json
+
+        self.json = json
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "cjm", "lsp", stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+        self.next_id = 0
+        self.versions: dict[str, int] = {}
+        self.cpu: list[float] = []
+        await self.request("initialize", {"processId": os.getpid(), "rootUri": root.as_uri(), "capabilities": {},
+                                          "initializationOptions": {"cjm": {"debounceMs": 0}}})
+        self.notify("initialized", {})
+        return self
+
+    def send(self, message: dict) -> None:
+        body = self.json.dumps(message).encode("utf-8")
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    def notify(self, method: str, params: dict) -> None:
+        self.send({"jsonrpc": "2.0", "method": method, "params": params})
+
+    async def read(self) -> dict:
+        length = 0
+        while True:
+            line = await self.process.stdout.readline()
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if line.lower().startswith(b"content-length:"):
+                length = int(line.split(b":")[1])
+        return self.json.loads(await self.process.stdout.readexactly(length))
+
+    async def request(self, method: str, params: dict) -> dict:
+        self.next_id += 1
+        self.send({"jsonrpc": "2.0", "id": self.next_id, "method": method, "params": params})
+        while True:
+            message = await self.read()
+            if message.get("id") == self.next_id and "method" not in message:
+                return message
+            if "method" in message and "id" in message:  # a request from the server: answer it
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+
+    async def until_published(self, uri: str, version: int) -> float:
+        while True:
+            message = await self.read()
+            if message.get("method") == "textDocument/publishDiagnostics" and \
+                    message["params"]["uri"] == uri and message["params"].get("version") == version:
+                return time.perf_counter()
+            if "method" in message and "id" in message:
+                self.send({"jsonrpc": "2.0", "id": message["id"], "result": None})
+
+    async def open(self, path: Path, text: str) -> str:
+        uri = path.as_uri()
+        self.versions[uri] = 1
+        self.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "yaml", "version": 1, "text": text}})
+        await self.until_published(uri, 1)
+        return uri
+
+    async def change(self, uri: str, text: str) -> float:
+        self.versions[uri] += 1
+        version = self.versions[uri]
+        cpu = cpu_seconds(self.process.pid)
+        sent = time.perf_counter()
+        self.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                               "contentChanges": [{"text": text}]})
+        took = await self.until_published(uri, version) - sent
+        self.cpu.append(cpu_seconds(self.process.pid) - cpu)
+        return took
+
+    async def stop(self) -> None:
+        await self.request("shutdown", {})
+        self.notify("exit", {})
+        await self.process.wait()
+
+
 def edited(text: str, n: int) -> str:
     """The text with its title changed (a new content hash each time, the same findings)."""
     lines = text.split("\n")
@@ -170,6 +249,16 @@ async def main(edits: int, big_edits: int, scratch: Path) -> None:
         session.client.text_document_did_close(session.types.DidCloseTextDocumentParams(
             text_document=session.types.TextDocumentIdentifier(uri=big_uri)))
         memory = []
+        raw = await RawSession().start(scratch)
+        try:
+            raw_uri = await raw.open(example, example_text)
+            raw_small = [await raw.change(raw_uri, edited(example_text, 500 + n)) for n in range(40)]
+            raw_small_cpu, raw.cpu = raw.cpu, []
+            raw_big = await raw.open(big, big_text)
+            raw_large = [await raw.change(raw_big, edited(big_text, 500 + n)) for n in range(big_edits)]
+            raw_large_cpu = raw.cpu
+        finally:
+            await raw.stop()
         for n in range(edits):
             await session.change(uri, edited(example_text, 1000 + n))
             if n in (99, edits // 2 - 1, edits - 1):
@@ -179,8 +268,10 @@ async def main(edits: int, big_edits: int, scratch: Path) -> None:
 
     print("| case | runs | median ms | p90 ms | max ms | server CPU median ms | aim (median) |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
-    print(row("change -> diagnostics, 30 touchpoints (example)", small, 50, small_cpu))
-    print(row("change -> diagnostics, 3,000 touchpoints", large, 1500, large_cpu))
+    print(row("change -> diagnostics, 30 touchpoints (example), pytest-lsp client", small, 50, small_cpu))
+    print(row("change -> diagnostics, 30 touchpoints (example), plain JSON client", raw_small, 50, raw_small_cpu))
+    print(row("change -> diagnostics, 3,000 touchpoints, pytest-lsp client", large, 1500, large_cpu))
+    print(row("change -> diagnostics, 3,000 touchpoints, plain JSON client", raw_large, 1500, raw_large_cpu))
     print(row("completion, 30 touchpoints (example)", completions, 50))
     print()
     print("Server memory (RSS) over edits of the example: " +
