@@ -381,6 +381,7 @@ async def test_rename_refuses_taken_and_invalid_ids(new, reason, root):
             await client.lsp.text_document_rename_async(types.RenameParams(
                 text_document=client.doc(uri), position=client.position(uri, "id: rosa", 5), new_name=new))
     assert reason in str(refused.value)
+    assert getattr(refused.value, "code", None) == -32803  # LSP's RequestFailed: the editor shows the reason
 
 
 # --- code actions -------------------------------------------------------------------------------
