@@ -102,8 +102,8 @@ def _field_items(path: Path, exclude: set[str]) -> list[types.CompletionItem]:
     for order, (name, node) in enumerate(fields.items()):
         if name in exclude:
             continue
-        is_list = any(n.get("type") == "array" for n in schema._options(node))
-        is_object = not is_list and any(n.get("properties") for n in schema._options(node))
+        is_list = any(n.get("type") == "array" for n in schema.options(node))
+        is_object = not is_list and any(n.get("properties") for n in schema.options(node))
         out.append(types.CompletionItem(
             label=name,
             kind=types.CompletionItemKind.Field,

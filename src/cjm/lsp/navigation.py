@@ -14,7 +14,7 @@ from pathlib import Path as FilePath
 from lsprotocol import types
 
 from cjm.lsp.context import View
-from cjm.lsp.index import NAMESPACE, MapIndex, Place
+from cjm.lsp.index import MapIndex, Place
 
 
 def same_file(a: FilePath, b: FilePath) -> bool:
@@ -176,7 +176,3 @@ def workspace_symbols(query: str, maps: list[Known], limit: int = 500) -> list[t
             if len(out) >= limit:
                 return out
     return out
-
-
-__all__ = ["NAMESPACE", "Known", "Target", "target_at", "import_at", "location", "places_of",
-           "document_symbols", "workspace_symbols"]

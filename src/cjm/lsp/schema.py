@@ -38,6 +38,11 @@ def _options(node: Any, depth: int = 0) -> list[dict]:
     return [node]
 
 
+def options(node: Any) -> list[dict]:
+    """The concrete alternatives of a schema node (public name of ``_options``)."""
+    return _options(node)
+
+
 def nodes_at(path: Path) -> list[dict]:
     """Every schema alternative for the value at a model path (empty where the format has none)."""
     nodes = _options(_schema())

@@ -70,7 +70,6 @@ class CjmServer(LanguageServer):
         self.loop: asyncio.AbstractEventLoop | None = None
         self.root: Path | None = None
         self.folders: list[Path] = []
-        self._docs_base: str | None = None
 
     # --- the analysis thread ------------------------------------------------------------
 
