@@ -168,9 +168,11 @@ mutate: setup
 	$(BIN)/python tools/mutation_score.py
 
 # the pictures of README.md and docs/rendering.md, drawn from the examples (map page, diagram, curve,
-# blueprint); tests/test_pictures.py fails when they are out of date
+# blueprint); tests/test_pictures.py fails when they are out of date; then the live preview's
+# screenshot, taken by its browser test
 pictures: setup graphviz chromium
 	$(BIN)/python tests/pictures.py docs/images
+	CJM_PICTURES_DIR=docs/images $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_serve.py -k screenshot
 
 schema: setup
 	$(BIN)/cjm schema -o schemas/cjm-map.v1.schema.json
