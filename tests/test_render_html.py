@@ -349,7 +349,8 @@ def test_without_dot_the_diagram_is_left_out_with_a_note(monkeypatch):
     journey = journey_of(EXAMPLES[0])
     html = html_page(journey)
     assert "The flow diagram is left out: Graphviz" in html
-    assert html.count("<svg") == 2  # the light and dark emotion curve only
+    assert html.count("<svg") == 4  # the light and dark emotion curve and service blueprint only
+    assert 'id="flow-h"' in html and "blueprint-h" in html
 
 
 def test_with_dot_the_diagram_is_inline_svg_with_a_title():
@@ -366,11 +367,11 @@ def test_output_is_deterministic():
 
 def test_view_registry_renders_html_and_refuses_other_formats():
     view = view_module("map")
-    assert view.FORMATS == ("html", "md")
+    assert view.FORMATS == ("html", "md", "pdf", "png")  # pdf and png: tests/test_map_print.py
     journey = journey_of(EXAMPLES[0])
     assert view.render(journey, "html", RenderOptions()).startswith(b"<!DOCTYPE html>")
     with pytest.raises(RenderError):
-        view.render(journey, "png", RenderOptions())
+        view.render(journey, "svg", RenderOptions())
 
 
 # --- inline SVG ----------------------------------------------------------------------
