@@ -17,7 +17,6 @@ from typer.testing import CliRunner  # noqa: E402
 
 from cjm.cli import app  # noqa: E402
 from cjm.evidence.compute import compute_observed  # noqa: E402
-from cjm.evidence.observed import dump_observed  # noqa: E402
 from cjm.format.validate import validate_bytes  # noqa: E402
 
 MAP = textwrap.dedent("""\

@@ -277,10 +277,58 @@ def problems_text(loaded: list[LoadedObserved]) -> str:
 MAX_BYTES = 64 * 1024 * 1024
 
 
+FAST_BYTES = 8 * 1024 * 1024  # up to this size a valid file is read with the json module first
+_INT_LIMIT = 2 ** 63
+
+
+class _NotPlain(Exception):
+    """The text is not plain, valid JSON of an observed file: the loader reads it and says why."""
+
+
+def _plain_json(raw: bytes) -> dict | None:
+    """The file as data when it is plain JSON that cjm itself could have written: UTF-8 without a BOM,
+    no duplicate keys, no NaN or infinities, integers within 64 bits, no characters the loader
+    refuses. None for anything else, which the loader then reads (and reports at file:line:col)."""
+    import json
+
+    if len(raw) > FAST_BYTES or raw.startswith(b"\xef\xbb\xbf"):
+        return None
+
+    def pairs(items: list) -> dict:
+        found = dict(items)
+        if len(found) != len(items) or any(UNREADABLE_TEXT.search(k) or (isinstance(v, str) and UNREADABLE_TEXT.search(v))
+                                           for k, v in items):
+            raise _NotPlain
+        return found
+
+    def integer(text: str) -> int:
+        value = int(text)
+        if abs(value) >= _INT_LIMIT:
+            raise _NotPlain
+        return value
+
+    def constant(text: str):
+        raise _NotPlain
+
+    try:
+        data = json.loads(raw.decode("utf-8"), object_pairs_hook=pairs, parse_int=integer, parse_constant=constant)
+    except (_NotPlain, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def parse_observed(raw: bytes, file: str) -> LoadedObserved:
     from cjm.format.load import Limits, parse_text
     from cjm.format.schema_errors import schema_diagnostics
 
+    plain = _plain_json(raw)  # the loader builds a source map node by node: slow on a large file
+    if plain is not None:
+        try:
+            observed = Observed.model_validate(plain)
+        except ValidationError:
+            pass  # read again by the loader, for the problems at file:line:col
+        else:
+            return LoadedObserved(file, SourceMap(lines=raw.decode("utf-8").splitlines()), observed)
     parsed = parse_text(raw, file, Limits(max_bytes=MAX_BYTES, max_nodes=5_000_000))
     loaded = LoadedObserved(file, parsed.source, diagnostics=[_about_observed(d) for d in parsed.diagnostics])
     if parsed.data is None or not parsed.ok:

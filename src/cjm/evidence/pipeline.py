@@ -105,25 +105,23 @@ def steps(events: ir.Table, plan: Plan) -> ir.Table:
     keys = plan.journey_keys
     in_journey = ibis.window(group_by=[matched[k] for k in keys], order_by=_event_order(matched, plan))
     marked = matched.mutate(prev_tp=matched.tp.lag().over(in_journey), _prev_us=matched.ts_us.lag().over(in_journey),
-                            _next_tp=matched.tp.lead().over(in_journey), position=ibis.row_number().over(in_journey))
+                            _next_tp=matched.tp.lead().over(in_journey), position=ibis.row_number().over(in_journey),
+                            **_first_values(matched, plan, in_journey))
     is_start = marked.prev_tp.isnull() | (marked.prev_tp != marked.tp)
     is_end = marked._next_tp.isnull()
     rows = marked.filter(is_start | is_end).select(
         *keys, "tp", "position", prev_tp=is_start.ifelse(marked.prev_tp, ibis.null("int32")),
         gap_us=is_start.ifelse(marked.ts_us - marked._prev_us, ibis.null("int64")), is_start=is_start, is_end=is_end,
-        **{key: marked[property_column(column)] for key, column in zip(plan.segment_keys, plan.segments)})
-    return with_segments(rows, plan)
+        *plan.segment_keys)
+    return rows
 
 
-def with_segments(rows: ir.Table, plan: Plan) -> ir.Table:
-    """Each segment column (``g<i>``) set, on every step row, to its value at the journey's first event
-    (``NO_VALUE`` when that event has none): a journey belongs to one segment of each column."""
-    if not plan.segments:
-        return rows
-    journey = ibis.window(group_by=[rows[k] for k in plan.journey_keys])
-    first = rows.is_start & rows.prev_tp.isnull()
-    return rows.mutate(**{key: first.ifelse(rows[key].nullif(NO_VALUE).fill_null(NO_VALUE), ibis.null("string")).max().over(journey)
-                          for key in plan.segment_keys})
+def _first_values(matched: ir.Table, plan: Plan, in_journey) -> dict:
+    """Each segment column (``g<i>``): its value at the journey's first event (``NO_VALUE`` when that
+    event has none), on every event of the journey, in the same ordered pass as the steps: a
+    journey belongs to one segment of each column."""
+    return {key: matched[property_column(column)].nullif(NO_VALUE).fill_null(NO_VALUE).first().over(in_journey)
+            for key, column in zip(plan.segment_keys, plan.segments)}
 
 
 def totals(events: ir.Table) -> ir.Table:

@@ -245,7 +245,8 @@ def place(sankey: Sankey, top: float, k: float, left: float) -> Placed:
     bottom = top + HEAD
     for column, _ in sankey.columns:
         y = top + HEAD
-        for node in sorted((n for n in sankey.nodes.values() if n.column == column), key=_node_order(sankey)):
+        # map order within a column (the nodes were made in it), "other" last
+        for node in sorted((n for n in sankey.nodes.values() if n.column == column), key=lambda n: n.grouped):
             h = max(node.journeys * k, 1.0)
             boxes[node.key] = (xs[column], y, h)
             y += max(h + NODE_GAP, LABEL_ROOM)  # a small node still gets room for its name
@@ -301,12 +302,6 @@ def place(sankey: Sankey, top: float, k: float, left: float) -> Placed:
             out_at[node.key] += w
     height = max(bottom, max((b.y1 + b.width for b in bands), default=bottom)) - top
     return Placed(sankey, top, height, xs, boxes, bands)
-
-
-def _node_order(sankey: Sankey):
-    def key(node: Node):
-        return (node.grouped, 0)  # map order within a column (nodes are kept in it), "other" last
-    return key
 
 
 # --- drawing ----------------------------------------------------------------------------------
