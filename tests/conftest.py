@@ -1,6 +1,43 @@
 """Shared pytest set-up for the suite.
 
 ci_skips: in CI (``CI=true``) a skip that tests/skip_allowlist.py does not allow is a failure.
+
+`make mutate` (docs/mutation.md): mutmut runs, for each mutant, the selected tests that cover the
+mutated function (until one fails). Of those, only the ones MUTATION_JUDGES names for the mutated
+module run, in that order, so that a mutant of the loader, which nearly every test calls, is judged
+by the loader's own tests, and a mutant of the evidence pipeline by its fastest tests first.
 """
 
+import fnmatch
+import os
+
 pytest_plugins = ["ci_skips"]
+
+MUTATION_JUDGES = {  # mutant id prefix -> test id patterns, in the order to run them
+    "cjm.format.diagnostics.": ["tests/test_check.py::*", "tests/test_load.py::*", "tests/test_model.py::*",
+                                "tests/test_reporters.py::*", "tests/test_cli_lint.py::*"],
+    "cjm.format.": ["tests/test_load.py::*", "tests/test_check.py::*", "tests/test_model.py::*"],
+    "cjm.report": ["tests/test_reporters.py::*", "tests/test_cli_lint.py::*"],
+    "cjm.lint.rules.": ["tests/test_rules.py::*", "tests/test_evidence_lint.py::*", "tests/test_lint_config.py::*"],
+    "cjm.evidence.pipeline.": [
+        "*::test_touchpoints_stages_variants_and_unmatched_events", "*::test_edges_equal_*[[]user-1]",
+        "*::test_edges_equal_*[[]session-1]", "*::test_medians_by_ranking_*", "*::test_repeats_are_one_step_*",
+        "*::test_min_users_*", "*::test_half_microsecond_*", "*::test_sessions_are_cut_*", "*::test_a_session_column_*",
+        "*::test_seq_orders_*", "*::test_ties_in_time_*", "*::test_first_matching_*", "*::test_since_and_until_*",
+        "*::test_an_empty_window_*", "*::test_unreadable_times_*", "*::test_a_missing_column_*",
+    ],
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    mutant = os.environ.get("MUTANT_UNDER_TEST", "")
+    judges = next((tests for prefix, tests in MUTATION_JUDGES.items() if mutant.startswith(prefix)), None)
+    if "__mutmut_" not in mutant or judges is None:
+        return
+
+    def rank(item):
+        return next((n for n, pattern in enumerate(judges) if fnmatch.fnmatchcase(item.nodeid, pattern)), None)
+
+    kept = sorted((item for item in items if rank(item) is not None), key=rank)
+    config.hook.pytest_deselected(items=[item for item in items if rank(item) is None])
+    items[:] = kept

@@ -152,3 +152,14 @@ def test_only_the_first_unknown_references_get_a_suggestion():
     assert len(hints) == MAX_SUGGESTIONS + 5
     assert hints[0] == "did you mean 'tp0'?" and all(hints[:MAX_SUGGESTIONS])
     assert hints[MAX_SUGGESTIONS:] == [None] * 5
+
+
+def test_with_severity_changes_the_severity_and_nothing_else():
+    from cjm.format.diagnostics import Diagnostic, Severity
+
+    diag = Diagnostic("CJM090", "unused-suppression", "m", "a.cjm.yaml", 3, 4, Severity.warning, ("stages", 0),
+                      "h", source_line="x")
+    raised = diag.with_severity(Severity.error)
+    assert raised == Diagnostic("CJM090", "unused-suppression", "m", "a.cjm.yaml", 3, 4, Severity.error,
+                                ("stages", 0), "h")
+    assert (raised.source_line, diag.severity) == ("x", Severity.warning)

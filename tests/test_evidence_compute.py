@@ -483,3 +483,30 @@ def test_edges_equal_a_plain_python_reference_on_random_logs(tmp_path, seed, gra
     observed = compute_observed(journey_map(tmp_path, RANDOM_MAP, analytics), [log], grain=grain)
     assert edge_map(observed) == reference_edges(rows, grain, 20 * 60)
     assert observed.totals.journeys == sum(count for (source, _), (count, _) in edge_map(observed).items() if source is None)
+
+
+@pytest.mark.parametrize("segments", [None, ["page"]])
+def test_medians_by_ranking_equal_the_median_aggregate(tmp_path, monkeypatch, segments):
+    """`cjm evidence sql` computes medians by ranking (for warehouses without a median aggregate):
+    on the same log they are DuckDB's medians, edge by edge and segment by segment (odd and even
+    numbers of times, ties, edges with a single time)."""
+    from dataclasses import replace
+
+    from cjm.evidence import compute
+
+    generator = random.Random(5)
+    rows = [(f"u{generator.randrange(12)}", f"{1767261600 + generator.randrange(0, 4 * 3600, 13)}",
+             generator.choice("aabbccx"), generator.choice(["x", "y"])) for _ in range(300)]
+    log = write_log(tmp_path / "log.csv", rows)
+    journey = journey_map(tmp_path, RANDOM_MAP, "source: csv\ncolumns: {properties: [page]}\nmin_users: 1\nts_unit: s")
+
+    def medians(observed):
+        views = [observed] + [view for segment in observed.segments for view in segment.values]
+        return [[(e.source, e.target, e.count, e.median_us) for e in view.edges] for view in views]
+
+    exact = medians(compute_observed(journey, [log], segments=segments))
+    plan_for = compute.plan_for
+    monkeypatch.setattr(compute, "plan_for", lambda *args: replace(plan_for(*args), median_by_rank=True))
+    assert medians(compute_observed(journey, [log], segments=segments)) == exact
+    timed = [edge for view in exact for edge in view if edge[3] is not None]
+    assert {count % 2 for *_, count, _ in timed} == {0, 1} and len(exact) == (1 if segments is None else 3)

@@ -53,6 +53,34 @@ def test_source_map_has_key_and_value_spans_one_based():
     assert spans[("stages", 0, "touchpoints", 0, "id")].end == Position(4, 25)
 
 
+@pytest.mark.parametrize("line, col, found", [
+    (1, 1, (("cjm",), True)),                       # on a key
+    (1, 6, (("cjm",), False)),                      # on its value
+    (1, 7, (("cjm",), False)),                      # just after the value: still its end
+    (1, 8, ((), False)),                            # past the end of the line: the map itself
+    (3, 3, (("stages",), False)),                   # on the dash: the list, not the item
+    (3, 5, (("stages", 0, "id"), True)),
+    (3, 9, (("stages", 0, "id"), False)),
+    (4, 20, (("stages", 0, "touchpoints", 0, "id"), True)),   # the innermost element wins
+    (4, 23, (("stages", 0, "touchpoints", 0, "id"), True)),   # up to the value's start, on the key
+    (4, 24, (("stages", 0, "touchpoints", 0, "id"), False)),
+    (4, 26, (("stages", 0, "touchpoints", 0), False)),
+    (4, 27, (("stages", 0, "touchpoints"), False)),
+    (9, 1, None),                                   # after the map
+])
+def test_path_at_is_the_innermost_element_and_whether_on_its_key(line, col, found):
+    parsed = parse("""
+        cjm: 1
+        stages:
+          - id: s
+            touchpoints: [{id: t}]
+    """)
+    assert parsed.source.path_at(line, col) == found
+    # a source map made from spans (not the loader's raw numbers) answers the same
+    from cjm.format.diagnostics import SourceMap
+    assert SourceMap(dict(parsed.source.spans.items())).path_at(line, col) == found
+
+
 def test_utf8_bom_and_crlf_are_accepted():
     parsed = parse(b"\xef\xbb\xbfcjm: 1\r\nid: m\r\ntitle: T\r\n")
     assert parsed.ok and parsed.data == {"cjm": "1", "id": "m", "title": "T"}
@@ -145,8 +173,8 @@ def test_duplicate_keys_are_all_reported_in_one_run():
 ])
 def test_non_scalar_keys(text, line, col):
     diag = only(parse(text))
-    assert (diag.code, diag.line, diag.col) == ("CJM002", line, col)
-    assert "keys must be plain text" in diag.message
+    assert (diag.code, diag.name, diag.line, diag.col, diag.hint) == ("CJM002", "unsupported-yaml", line, col, None)
+    assert diag.message == "mapping keys must be plain text, not lists or mappings"
 
 
 def test_merge_keys():
@@ -164,8 +192,9 @@ def test_merge_keys():
 ])
 def test_explicit_tags(value, tag):
     diag = only(parse(f"cjm: 1\nid: {value}\n"))
-    assert (diag.code, diag.line, diag.col) == ("CJM002", 2, 5)
+    assert (diag.code, diag.name, diag.line, diag.col) == ("CJM002", "unsupported-yaml", 2, 5)
     assert diag.message == f"explicit YAML tag '{tag}' is not allowed in a map"
+    assert diag.hint == "remove the tag; cjm reads every value as plain data"
 
 
 def test_multiple_documents():
@@ -337,6 +366,33 @@ def test_billion_laughs_is_refused_early():
 
 
 # -- characters and encodings ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("raw, line, col", [
+    (b"cjm: 1\n\x07id: a\n", 2, 1),          # the first character of a line
+    (b"cjm: 1\nid: a\x07\n", 2, 6),          # the last one before the line break
+    (b"cjm: 1\r\nid: a\r\n\x07", 3, 1),     # after CRLF, at the very end
+])
+def test_a_control_character_at_the_edges_of_a_line(raw, line, col):
+    diag = only(parse(raw))
+    assert (diag.code, diag.line, diag.col) == ("CJM004", line, col)
+
+
+def test_a_parser_error_without_a_place_or_words_is_at_the_start():
+    """Errors of PyYAML's parser always carry a mark and a problem; should one come without them,
+    the diagnostic is still whole: at 1:1 (the context's place is only named with a context)."""
+    from cjm.format.load import _Builder, _syntax_error
+
+    builder = _Builder("m.cjm.yaml", ["cjm: 1"], Limits())
+    diag = _syntax_error(yaml.MarkedYAMLError(), builder)
+    assert (diag.code, diag.name, diag.message, diag.line, diag.col, diag.hint) == (
+        "CJM001", "yaml-syntax", "invalid YAML", 1, 1, None)
+    assert diag.source_line == "cjm: 1"
+    mark = yaml.Mark("m", 0, 0, 4, None, None)
+    diag = _syntax_error(yaml.MarkedYAMLError(context="while scanning", context_mark=mark), builder)
+    assert (diag.message, diag.line, diag.col, diag.hint) == ("while scanning", 1, 5, None)
+    diag = _syntax_error(yaml.MarkedYAMLError(problem="found x", problem_mark=mark, context_mark=mark), builder)
+    assert (diag.message, diag.line, diag.col, diag.hint) == ("found x", 1, 5, None)
+
 
 def test_raw_control_character():
     diag = only(parse(HEAD.encode() + b"owner: Sal\x07es\n"))

@@ -149,6 +149,16 @@ def test_sarif_driver_and_rules(maps: Path) -> None:
     assert rules["CJM010"]["defaultConfiguration"]["level"] == "error"
 
 
+def test_sarif_rules_link_their_page_only_when_it_has_an_address(maps: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CJM_DOCS_URL", raising=False)
+    rules = {rule["id"]: rule for rule in json.loads(lint("sarif").stdout)["runs"][0]["tool"]["driver"]["rules"]}
+    assert "helpUri" not in rules["CJM291"]  # no page in the checkout: a relative path is no address
+    monkeypatch.setenv("CJM_DOCS_URL", "https://cjm.example/docs/")
+    rules = {rule["id"]: rule for rule in json.loads(lint("sarif").stdout)["runs"][0]["tool"]["driver"]["rules"]}
+    assert rules["CJM291"]["helpUri"] == "https://cjm.example/docs/rules/CJM291/"
+    assert rules["CJM010"]["helpUri"] == "https://cjm.example/docs/rules/CJM010/"
+
+
 def test_sarif_results(maps: Path) -> None:
     run = json.loads(lint("sarif").stdout)["runs"][0]
     rules = run["tool"]["driver"]["rules"]
@@ -341,6 +351,18 @@ def test_text_without_a_source_line_and_in_colour() -> None:
     shown = Diagnostic("CJM191", "x", "m", "a.cjm.yaml", 3, 7, Severity.info, source_line="name: x")
     assert _text_lines(shown, color=True)[1:3] == ["\x1b[2m 3 │ \x1b[0mname: x", "\x1b[2m   │ \x1b[0m\x1b[36m      ^\x1b[0m"]
     assert _text_lines(bare, color=True)[1:4] == ["\x1b[2m  = hint: first\x1b[0m", "", "\x1b[2mthird\x1b[0m"]
+
+
+def test_text_has_a_blank_line_after_each_file_and_paints_the_place_and_code_bold() -> None:
+    a1 = Diagnostic("CJM191", "x", "m", "a.cjm.yaml", 1, 1, Severity.info)
+    a2 = Diagnostic("CJM191", "x", "n", "a.cjm.yaml", 2, 1, Severity.info)
+    b = Diagnostic("CJM192", "y", "o", "b.cjm.yaml", 1, 1, Severity.warning)
+    text = reporter("text")(Report("lint", ["a.cjm.yaml", "b.cjm.yaml"], [a1, a2, b]), color=False)
+    assert text.split("\n") == ["a.cjm.yaml:1:1: info CJM191 [x] m", "a.cjm.yaml:2:1: info CJM191 [x] n", "",
+                                "b.cjm.yaml:1:1: warning CJM192 [y] o", "",
+                                "Found 3 findings (1 warning, 2 info) in 2 of 2 maps", ""]
+    assert _text_lines(a1, color=True)[0] == (
+        "\x1b[1ma.cjm.yaml:1:1: \x1b[0m\x1b[36minfo\x1b[0m\x1b[1m CJM191 \x1b[0m\x1b[2m[x] \x1b[0mm")
 
 
 @pytest.mark.parametrize("command, files, diags, invalid, summary", [

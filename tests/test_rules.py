@@ -2,8 +2,8 @@
 
 Every rule has ``tests/fixtures/rules/<CODE>.yml``: ``rule``, then ``cases`` with a
 ``name``, a ``map`` (YAML text), optional ``options`` and ``today``, and ``expect``:
-the findings of that one rule as ``{code, line}`` (optionally ``col`` and fragments
-of the ``message`` and ``hint``), or ``[]``. An evidence rule's case adds ``observed``:
+the findings of that one rule as ``{code, line}`` (optionally ``col`` and the whole
+``message`` and ``hint``, null for none), or ``[]``. An evidence rule's case adds ``observed``:
 the parts of the observed file that matter, as YAML (the rest is filled in, see
 ``docs.complete_observed``).
 """
@@ -70,9 +70,9 @@ def test_rule_fixture(code, case, monkeypatch):
         if "col" in want:
             assert diag.col == want["col"], shown
         if "message" in want:
-            assert want["message"] in diag.message, shown
+            assert want["message"] == diag.message, shown
         if "hint" in want:
-            assert want["hint"] in (diag.hint or ""), (shown, diag.hint)
+            assert want["hint"] == diag.hint, (shown, diag.hint)
 
 
 def test_fixture_files_are_well_formed():
@@ -153,6 +153,35 @@ def test_options_are_checked():
         all_rules()["CJM304"](margin=-0.1)
     with pytest.raises(ValueError, match="0 or more"):
         all_rules()["CJM501"](max_age_days=-1)
+
+
+SHARE = "from 0 up to (not including) 1, a share such as 0.1 for 10%"
+
+
+@pytest.mark.parametrize("code, key, edges, outside, what", [
+    ("CJM202", "threshold", [0.5, 4], [0, 4.5], "more than 0 and at most 4 (the whole scale)"),
+    ("CJM304", "margin", [0, 0.2], [-0.1], "0 or more"),
+    ("CJM305", "scope", ["stage", "touchpoint"], ["map"], "'stage' or 'touchpoint'"),
+    ("CJM501", "max_age_days", [0, 30], [-1], "0 or more"),
+    ("CJM601", "min_share", [0, 0.99], [1, -0.01], SHARE),
+    ("CJM603", "max_share", [0, 0.5], [1], SHARE),
+    ("CJM603", "min_journeys", [0, 5], [-1], "0 or more"),
+    ("CJM604", "max_share", [0], [1], SHARE),
+    ("CJM605", "min_events", [1, 3], [0], "1 or more"),
+    ("CJM606", "max_drop_off", [0], [1], SHARE),
+    ("CJM606", "min_emotion", [-2, 1.9], [2, -2.5], "from -2 up to (not including) 2"),
+    ("CJM606", "min_journeys", [0], [-1], "0 or more"),
+    ("CJM608", "max_gap", [0], [1], SHARE),
+    ("CJM608", "min_users", [0], [-1], "0 or more"),
+])
+def test_each_option_accepts_its_edges_and_names_its_range(code, key, edges, outside, what):
+    rule = all_rules()[code]
+    for value in edges:
+        assert rule(**{key: value}).config[key] == value
+    for value in outside:
+        with pytest.raises(ValueError) as refused:
+            rule(**{key: value})
+        assert str(refused.value) == f"option {key} of {code} must be {what}, got {value!r}"
 
 
 def test_today_reads_cjm_today(monkeypatch):
