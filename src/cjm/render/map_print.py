@@ -176,10 +176,14 @@ def _print(browser, html: str, fmt: str, options: RenderOptions, width_px: float
         page.set_content(html, wait_until="load")
         if fmt == "png":
             size = _size(page)
+            if not poster:  # the paper's width, as a page of the PDF would cut what overflows it
+                size = (min(size[0], round(width_px)), size[1])
             if size[0] * size[1] * scale * scale > 150_000_000:
                 raise RenderError(f"a PNG of {round(size[0] * scale)} x {round(size[1] * scale)} pixels is too large to make; "
                                   "lower --dpi, choose a --paper, or write PDF")
-            return with_resolution(page.screenshot(full_page=True, type="png", animations="disabled"), options.dpi)
+            clip = {"x": 0, "y": 0, "width": size[0], "height": size[1]}
+            shot = page.screenshot(full_page=True, clip=clip, type="png", animations="disabled")
+            return with_resolution(shot, options.dpi)
         if poster:
             width, height = _size(page)
             shrink = min(1.0, POSTER_MAX_PX / max(width, height))
