@@ -163,3 +163,24 @@ def test_with_severity_changes_the_severity_and_nothing_else():
     assert raised == Diagnostic("CJM090", "unused-suppression", "m", "a.cjm.yaml", 3, 4, Severity.error,
                                 ("stages", 0), "h")
     assert (raised.source_line, diag.severity) == ("x", Severity.warning)
+
+
+def test_diagnostic_at_resolves_the_place_through_the_source_map():
+    from cjm.format.diagnostics import Diagnostic, Position, Severity, Span, diagnostic_at
+
+    lines = ["cjm: 1", "stages:", "  - id: s"]
+    source = SourceMap({(): Span(Position(1, 1), Position(4, 1)),
+                        ("stages", 0, "id"): Span(Position(3, 9), Position(3, 10), key=Position(3, 5))}, lines)
+    diag = diagnostic_at(source, "m.cjm.yaml", ("stages", 0, "id"), code="CJM011", name="n", message="m",
+                         severity=Severity.warning, hint="h")
+    assert diag == Diagnostic("CJM011", "n", "m", "m.cjm.yaml", 3, 9, Severity.warning, ("stages", 0, "id"), "h")
+    assert diag.source_line == "  - id: s"
+    at_key = diagnostic_at(source, "m.cjm.yaml", ("stages", 0, "id"), code="CJM011", name="n", message="m", at_key=True)
+    assert (at_key.line, at_key.col, at_key.severity, at_key.hint) == (3, 5, Severity.error, None)
+    # an unknown tail points at the nearest known parent's key; nothing known at all, at 1:1
+    assert source.locate(("stages", 0, "id", "x", 2)) == Position(3, 5)
+    assert source.locate(("stages", 0, "id", "x")) == Position(3, 5)
+    assert source.locate(("stages", 0, "id")) == Position(3, 9)  # a known path: its value, unless at_key
+    assert source.locate(("stages", 0, "name")) == Position(1, 1)
+    assert SourceMap({}, lines).locate(("stages",)) == Position(1, 1)
+    assert [source.line_text(n) for n in (0, 1, 3, 4)] == [None, "cjm: 1", "  - id: s", None]

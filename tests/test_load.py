@@ -51,6 +51,8 @@ def test_source_map_has_key_and_value_spans_one_based():
     assert spans[("stages", 0, "touchpoints", 0, "id")].key == Position(4, 20)
     assert spans[("stages", 0, "touchpoints", 0, "id")].start == Position(4, 24)
     assert spans[("stages", 0, "touchpoints", 0, "id")].end == Position(4, 25)
+    assert spans[("stages", 0)].key is None and spans[("stages", 0)].anchor == Position(3, 5)  # an item has no key
+    assert parsed.source.locate(("stages", 0), at_key=True) == Position(3, 5)
 
 
 @pytest.mark.parametrize("line, col, found", [
@@ -482,3 +484,38 @@ def test_thousands_of_duplicate_keys_stop_after_a_hundred():
     assert len(parsed.diagnostics) == 101 and parsed.data is None
     last = parsed.diagnostics[-1]
     assert (last.line, last.col, last.message) == (103, 1, "more than 100 duplicate keys; stopped here")
+
+
+@pytest.mark.parametrize("text, limits, whole", [
+    (HEAD + "base: &b {owner: x}\nextra:\n  <<: *b\n", Limits(),
+     ("CJM002", "unsupported-yaml", "merge keys ('<<') are not supported", 6, 3, "write the fields out in full")),
+    (HEAD + 'owner: "Sal\\x07es"\n', Limits(),
+     ("CJM004", "bad-character", "text holds the control character or invalid code point U+0007", 4, 8,
+      "remove it; maps hold no NUL, other C0 control characters or lone surrogates")),
+    (HEAD + "pains: " + "[" * 65 + "]" * 65 + "\n", Limits(),
+     ("CJM003", "input-limit", "nesting deeper than 64 levels", 4, 71, "a journey map needs only a few levels")),
+    (HEAD + "owner: *nobody\n", Limits(),
+     ("CJM001", "yaml-syntax", "alias '*nobody' refers to no anchor defined before it", 4, 8, None)),
+    (HEAD + "---\ncjm: 1\n", Limits(),
+     ("CJM002", "unsupported-yaml", "a map file holds one YAML document; found a second one", 4, 1,
+      "split the documents into separate files")),
+    (HEAD + "pains: [" + ", ".join(f"p{i}" for i in range(42)) + "]\n", Limits(max_nodes=50),
+     ("CJM003", "input-limit", "the map expands to more than 50 YAML nodes", 4, 204,
+      "anchors and aliases count once per use; split very large maps")),
+    ("cjm: 1\n" + "a: b\n" * 102, Limits(),
+     ("CJM002", "duplicate-key", "more than 100 duplicate keys; stopped here", 103, 1, "fix the ones above first")),
+])
+def test_each_refusal_is_one_whole_diagnostic_with_its_line(text, limits, whole):
+    """The last diagnostic of each kind of refusal, every field (the duplicate keys before the cap
+    are diagnostics of their own), and the source line it points into."""
+    parsed = parse(text, limits)
+    diag = parsed.diagnostics[-1]
+    assert (diag.code, diag.name, diag.message, diag.line, diag.col, diag.hint) == whole
+    assert (diag.file, diag.source_line) == ("m.cjm.yaml", text.splitlines()[diag.line - 1])
+    assert parsed.data is None
+
+
+def test_the_node_limit_allows_exactly_its_number_of_nodes():
+    # 8 nodes before the list (the mapping, its keys and values), the list, then p0 ... p40: 50 nodes
+    parsed = parse(HEAD + "pains: [" + ", ".join(f"p{i}" for i in range(41)) + "]\n", Limits(max_nodes=50))
+    assert parsed.ok and len(parsed.data["pains"]) == 41

@@ -40,6 +40,9 @@ def maps(project: Path, test_rules) -> Path:
 
 def test_every_format_has_a_reporter() -> None:
     assert set(REPORTERS) == {"text", "concise", "json", "sarif", "github"}
+    with pytest.raises(KeyError) as unknown:
+        reporter("xml")
+    assert unknown.value.args == ("xml",)
     for name in REPORTERS:
         assert callable(reporter(name))
 

@@ -378,3 +378,13 @@ def test_rules_command_imports_little():
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("share, shown", [
+    (0, "0%"), (0.0004, "<0.1%"), (0.0005, "0.1%"), (0.104, "10.4%"), (0.38, "38%"),
+    (0.9994, "99.9%"), (0.9995, ">99.9%"), (0.99999, ">99.9%"), (1, "100%"), (1.5, "150%"),
+])
+def test_shares_in_messages_never_read_as_0_or_100_percent_unless_they_are(share, shown):
+    from cjm.lint.rules.evidence import percent
+
+    assert percent(share) == shown

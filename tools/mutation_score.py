@@ -39,9 +39,21 @@ def results() -> dict[str, dict[str, int | None]]:
 
 
 def explained() -> set[str]:
+    """The ids of the list entries (``- `ID` — ...``): full ids, and ``_N`` for the mutant N of the
+    function named last before it (``- `a.x_f__mutmut_3` / `_5` — ...``)."""
     if not EQUIVALENTS.exists():
         return set()
-    return set(re.findall(r"^\s*[-*|]?\s*`([\w.]+__mutmut_\d+)`", EQUIVALENTS.read_text(encoding="utf-8"), re.M))
+    found = set()
+    for entry in re.split(r"^\s*[-*]\s+(?=`)", EQUIVALENTS.read_text(encoding="utf-8"), flags=re.M)[1:]:
+        entry = entry.split(" — ", 1)[0]
+        function = None
+        for full, function_name, number in re.findall(r"`(([\w.]+)__mutmut_\d+)`|`_(\d+)`", entry):
+            if full:
+                found.add(full)
+                function = function_name
+            elif function:
+                found.add(f"{function}__mutmut_{number}")
+    return found
 
 
 def tally(codes: dict[str, int | None]) -> Counter:
