@@ -43,3 +43,14 @@ def only(result: LoadedMap | Parsed, code: str | None = None) -> Diagnostic:
     found = [d for d in result.diagnostics if code is None or d.code == code]
     assert len(found) == 1, [f"{d.location} {d.code} {d.message}" for d in result.diagnostics]
     return found[0]
+
+
+def generated_map(touchpoints: int) -> str:
+    """The text of a map of ``touchpoints`` touchpoints, as the benchmarks generate it
+    (benchmarks/generate.py, loaded by path: tests/corpus has a generate.py of its own)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_generate", Path(__file__).parents[1] / "benchmarks" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.make_map(touchpoints)

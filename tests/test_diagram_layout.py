@@ -5,7 +5,6 @@ the long maps (200 touchpoints) through the command, within the time limit or wi
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import subprocess
 import sys
@@ -29,11 +28,10 @@ needs_dot = pytest.mark.skipif(__import__("shutil").which("dot") is None, reason
 
 
 def generated(touchpoints: int, folder: Path) -> Path:
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "benchmarks" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    from map_testing import generated_map
+
     path = folder / f"generated-{touchpoints}.cjm.yaml"
-    path.write_text(module.make_map(touchpoints), encoding="utf-8")
+    path.write_text(generated_map(touchpoints), encoding="utf-8")
     return path
 
 

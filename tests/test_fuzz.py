@@ -238,14 +238,14 @@ def lint(loaded):
 
 
 def render_pairs(*, with_tools: bool) -> list[tuple[str, str]]:
-    """(view, format) pairs; ``with_tools=False`` keeps the ones that need neither dot nor cairo."""
+    """(view, format) pairs drawn from a map alone (the flow needs an observed file: see
+    tests/test_render_flow.py); ``with_tools=False`` keeps the ones that need neither dot nor cairo."""
     pairs = []
     for view in VIEWS:
-        try:
-            formats = view_module(view).FORMATS
-        except ImportError:
+        module = view_module(view)
+        if getattr(module, "NEEDS_OBSERVED", False):
             continue
-        for fmt in formats:
+        for fmt in module.FORMATS:
             needs_tool = fmt in ("png", "pdf") or (view == "diagram" and fmt == "svg")
             if with_tools or not needs_tool:
                 pairs.append((view, fmt))

@@ -141,13 +141,10 @@ async def test_observed_setting_adds_evidence_findings(tmp_path):
 
 
 async def test_a_big_map_does_not_hold_up_hover(root, tmp_path_factory):
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).parents[1] / "benchmarks"))
-    from generate import make_map
+    from map_testing import generated_map
 
     big = tmp_path_factory.mktemp("big") / "big.cjm.yaml"
-    big.write_text(make_map(3000))
+    big.write_text(generated_map(3000))
     async with started("vscode", root=root) as client:
         small = client.open(root / "shop.cjm.yaml")
         await client.diagnostics(small, 1)

@@ -176,15 +176,18 @@ def format_choices(command) -> list[str] | None:
 
 
 def render_matrix() -> tuple[list[tuple[str, str]], list[str]]:
-    """Every (view, format) pair the renderers offer, and the views that failed to import (with why)."""
+    """Every (view, format) pair the renderers draw from a map alone, and the views that failed to
+    import (with why). Views drawn from an observed file only (``NEEDS_OBSERVED``, the flow) take
+    hostile input through tests/test_render_flow.py and tests/test_corpus_evidence.py."""
     from cjm.render import VIEWS
 
     pairs, missing = [], []
     for view, module in VIEWS.items():
         try:
-            formats = importlib.import_module(module).FORMATS
+            loaded = importlib.import_module(module)
         except Exception as exc:  # a view registered before its module landed
             missing.append(f"view {view}: {type(exc).__name__}: {exc}")
             continue
-        pairs.extend((view, fmt) for fmt in formats)
+        if not getattr(loaded, "NEEDS_OBSERVED", False):
+            pairs.extend((view, fmt) for fmt in loaded.FORMATS)
     return pairs, missing

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from cjm.journey import Journey
 
 FORMATS = ("svg", "png", "pdf")
+NEEDS_OBSERVED = True  # drawn from an observed file only (render --observed)
 OTHER = "other"
 BY = ("stage", "step")
 DEFAULT_TOP = 6
