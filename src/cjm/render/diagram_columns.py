@@ -305,7 +305,7 @@ def _pain_note(step: Step, theme: Theme, style: DiagramStyle) -> dict[str, str]:
     """One note beside the touchpoint with all its pain points, each after a bullet."""
     lines: list[str] = []
     for pain in step.touchpoint.pains:
-        wrapped = wrap(pain, style.pain_width, style.pain_lines)
+        wrapped = wrap(pain, style.pain_width, style.pain_lines) or [""]  # a pain of spaces only
         lines += ["\u2022 " + wrapped[0]] + ["   " + line for line in wrapped[1:]]
     where = f"Pain points at {step.touchpoint.name}"
     return {"label": text_label(lines, align="left"), "shape": style.pain_shape, "style": "filled",
