@@ -131,6 +131,22 @@ def test_png_is_the_page_at_the_papers_width_and_dpi(browser) -> None:
     assert abs(width - map_print.page_width_px("a4", False) / 2) <= 2 and height > width
 
 
+def test_a_page_chromium_cannot_capture_is_refused_with_what_to_do_instead(browser, monkeypatch) -> None:
+    from playwright.sync_api import Error, Page
+
+    def refuse(self, **kwargs):
+        raise Error("Protocol error (Page.captureScreenshot): Unable to capture screenshot")
+
+    monkeypatch.setattr(Page, "screenshot", refuse)  # what Chromium answered for one of the fuzzer's maps
+    from cjm.render import RenderError
+
+    with pytest.raises(RenderError) as refused:
+        printed(browser, journey_at(CHECKOUT), fmt="png", paper="a4", dpi=48)
+    message = str(refused.value)
+    assert "as one PNG of" in message and "-f pdf" in message and "--dpi" in message
+    assert message.count("\n") == 0
+
+
 def corpus_maps() -> list[Path]:
     return [p for p in sorted(CORPUS.glob("*.cjm.yaml")) if read_map(p).valid]
 

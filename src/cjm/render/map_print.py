@@ -162,6 +162,8 @@ def _chromium(html: str, fmt: str, options: RenderOptions, width_px: float) -> b
 
 
 def _print(browser, html: str, fmt: str, options: RenderOptions, width_px: float) -> bytes:
+    from playwright.sync_api import Error as PlaywrightError
+
     from cjm.render.convert import with_resolution, without_dates
 
     poster = options.paper == "poster"
@@ -182,7 +184,12 @@ def _print(browser, html: str, fmt: str, options: RenderOptions, width_px: float
                 raise RenderError(f"a PNG of {round(size[0] * scale)} x {round(size[1] * scale)} pixels is too large to make; "
                                   "lower --dpi, choose a --paper, or write PDF")
             clip = {"x": 0, "y": 0, "width": size[0], "height": size[1]}
-            shot = page.screenshot(full_page=True, clip=clip, type="png", animations="disabled")
+            try:
+                shot = page.screenshot(full_page=True, clip=clip, type="png", animations="disabled")
+            except PlaywrightError as exc:  # Chromium's compositor gives up on some large pages, short of the limit above
+                raise RenderError(f"Chromium could not capture the page as one PNG of {round(size[0] * scale)} x "
+                                  f"{round(size[1] * scale)} pixels ({_first_line(exc)}); lower --dpi, or write PDF "
+                                  "(-f pdf, which prints it on pages with --paper)") from None
             return with_resolution(shot, options.dpi)
         if poster:
             width, height = _size(page)
