@@ -519,3 +519,28 @@ def test_the_node_limit_allows_exactly_its_number_of_nodes():
     # 8 nodes before the list (the mapping, its keys and values), the list, then p0 ... p40: 50 nodes
     parsed = parse(HEAD + "pains: [" + ", ".join(f"p{i}" for i in range(41)) + "]\n", Limits(max_nodes=50))
     assert parsed.ok and len(parsed.data["pains"]) == 41
+
+
+class _ParserThatGivesUp:
+    """A parser that raises a YAMLError with no marks (what a future parser or PyYAML release might do)."""
+
+    disposed = False
+
+    def check_event(self):
+        return True
+
+    def get_event(self):
+        raise yaml.YAMLError("the scanner gave up")
+
+    def dispose(self):
+        self.disposed = True
+
+
+def test_an_unmarked_parser_error_is_cjm001_at_the_start_with_its_words():
+    from cjm.format.load import _Builder, _run
+
+    parser = _ParserThatGivesUp()
+    problem = _run(parser, _Builder("map.cjm.yaml", ["id: x"], Limits()))
+    assert (problem.code, problem.name, problem.file, problem.message) == ("CJM001", "yaml-syntax", "map.cjm.yaml",
+                                                                             "the scanner gave up")
+    assert (problem.line, problem.col) == (1, 1) and parser.disposed

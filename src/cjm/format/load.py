@@ -299,17 +299,22 @@ def _first_control_char(text: str, file: str, lines: list[str]) -> Diagnostic | 
                       hint="remove NUL and other C0 control characters")
 
 
-def _syntax_error(exc: yaml.MarkedYAMLError, builder: _Builder) -> Diagnostic:
-    mark = exc.problem_mark or exc.context_mark
+def _syntax_error(exc: yaml.YAMLError, builder: _Builder) -> Diagnostic:
+    """A parser's error as CJM001 at its mark; an error without marks (neither parser raises one
+    today) at the start of the file."""
+    context, context_mark = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    problem_text = getattr(exc, "problem", None)
+    mark = getattr(exc, "problem_mark", None) or context_mark
     pos = _mark(mark) if mark is not None else Position(1, 1)
     lines = builder.lines
     if lines and pos.line > len(lines):  # the end of the stream: point at the end of the last line
         pos = Position(len(lines), len(lines[-1]) + 1)
-    problem = str(exc.problem or exc.context or "invalid YAML")
+    unmarked = "" if isinstance(exc, yaml.MarkedYAMLError) else str(exc)  # a marked error's str() repeats its marks
+    problem = str(problem_text or context or unmarked or "invalid YAML")
     hint = next((h for words, h in SYNTAX_HINTS if words in problem), None)
-    if exc.context and exc.problem and exc.context_mark is not None:
-        where = _mark(exc.context_mark)
-        context = f"{exc.context} that starts at line {where.line}, column {where.col}"
+    if context and problem_text and context_mark is not None:
+        where = _mark(context_mark)
+        context = f"{context} that starts at line {where.line}, column {where.col}"
         hint = f"{context}; {hint}" if hint else context
     return builder.problem(pos, "CJM001", "yaml-syntax", problem, hint=hint)
 
@@ -326,10 +331,8 @@ def _run(loader: Any, builder: _Builder) -> Diagnostic | None:
             feed(next_event())
     except LoadError as exc:
         return exc.diagnostic
-    except yaml.MarkedYAMLError as exc:
+    except yaml.YAMLError as exc:
         return _syntax_error(exc, builder)
-    except yaml.YAMLError as exc:  # pragma: no cover - both parsers mark their errors
-        return Diagnostic("CJM001", "yaml-syntax", str(exc), builder.file)
     finally:
         loader.dispose()
     return None
