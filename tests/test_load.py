@@ -544,3 +544,34 @@ def test_an_unmarked_parser_error_is_cjm001_at_the_start_with_its_words():
     assert (problem.code, problem.name, problem.file, problem.message) == ("CJM001", "yaml-syntax", "map.cjm.yaml",
                                                                              "the scanner gave up")
     assert (problem.line, problem.col) == (1, 1) and parser.disposed
+
+
+# The node limit counts exactly: the limit itself is allowed, one more is refused at the node
+# that crosses it, and an alias counts every node of what it repeats (a scalar 1, a list 1 + items).
+@pytest.mark.parametrize("text, nodes, line, col", [
+    ("a: []\n", 3, 1, 4),  # the mapping, a, the list: the list is the third node
+    ("a: &x [1, 2]\nb: *x\n", 9, 2, 4),  # 6 nodes, then the alias repeats the list's 3
+    ("a: &x hello\nb: *x\n", 5, 2, 4),  # an anchored scalar, repeated once
+])
+def test_the_node_limit_is_exact_and_an_alias_counts_what_it_repeats(text, nodes, line, col):
+    allowed = parse_text(text.encode(), "m.cjm.yaml", Limits(max_nodes=nodes))
+    assert allowed.diagnostics == [] and allowed.data["b" if "b:" in text else "a"] is not None
+    refused = only(parse_text(text.encode(), "m.cjm.yaml", Limits(max_nodes=nodes - 1)))
+    assert (refused.code, refused.name, refused.line, refused.col) == ("CJM003", "input-limit", line, col)
+
+
+def test_a_problem_past_the_last_line_has_no_source_line():
+    from cjm.format.load import LoadError, _Builder
+
+    builder = _Builder("m.cjm.yaml", ["id: x"], Limits())
+    assert builder.problem(Position(1, 2), "CJM001", "yaml-syntax", "here").source_line == "id: x"
+    past = builder.problem(Position(2, 1), "CJM001", "yaml-syntax", "at the end")
+    assert (past.line, past.col, past.source_line) == (2, 1, None)
+    assert str(LoadError(past)) == "at the end"  # the exception reads as its diagnostic's message
+
+
+def test_spans_made_without_the_loader_are_empty():
+    from cjm.format.diagnostics import Spans
+
+    spans = Spans()
+    assert (len(spans), list(spans), () in spans) == (0, [], False)
