@@ -66,8 +66,8 @@ def segment_key(index: int) -> str:
 
 
 def _label(code: ir.IntegerValue, touchpoints: tuple[RuleTouchpoint, ...]) -> ir.StringValue:
-    """Touchpoint code -> its id (null stays null)."""
-    return ibis.cases(*((code == tp.code, tp.id) for tp in touchpoints), else_=ibis.null("string"))
+    """Touchpoint code -> its id (null, or a code of no touchpoint, gives null: the cases' default)."""
+    return ibis.cases(*((code == tp.code, tp.id) for tp in touchpoints))
 
 
 def _event_order(table: ir.Table, plan: Plan) -> list:
