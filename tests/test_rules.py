@@ -2,8 +2,9 @@
 
 Every rule has ``tests/fixtures/rules/<CODE>.yml``: ``rule``, then ``cases`` with a
 ``name``, a ``map`` (YAML text), optional ``options`` and ``today``, and ``expect``:
-the findings of that one rule as ``{code, line}`` (optionally ``col`` and the whole
-``message`` and ``hint``, null for none), or ``[]``. An evidence rule's case adds ``observed``:
+the findings of that one rule as ``{code, line}`` (optionally ``col``, the whole
+``message`` and ``hint``, null for none, and the ``path`` of the element, as JSON reports it:
+``stages[0].touchpoints[1].next``), or ``[]``. An evidence rule's case adds ``observed``:
 the parts of the observed file that matter, as YAML (the rest is filled in, see
 ``docs.complete_observed``).
 """
@@ -21,7 +22,7 @@ import yaml
 from typer.testing import CliRunner
 
 from cjm.cli import app
-from cjm.format.diagnostics import Severity
+from cjm.format.diagnostics import Severity, format_path
 from cjm.journey import Journey, channel_is_online
 from cjm.lint import docs
 from cjm.lint.engine import run_rules
@@ -73,6 +74,8 @@ def test_rule_fixture(code, case, monkeypatch):
             assert want["message"] == diag.message, shown
         if "hint" in want:
             assert want["hint"] == diag.hint, (shown, diag.hint)
+        if "path" in want:
+            assert want["path"] == format_path(diag.path), (shown, diag.path)
 
 
 def test_fixture_files_are_well_formed():
@@ -86,7 +89,7 @@ def test_fixture_files_are_well_formed():
             assert ("observed" in case) == all_rules()[data["rule"]].uses_observed, (path.name, case["name"])
             for want in case["expect"]:
                 assert want["code"] == data["rule"], (path.name, case["name"])
-                assert set(want) <= {"code", "line", "col", "message", "hint"}, (path.name, case["name"])
+                assert set(want) <= {"code", "line", "col", "message", "hint", "path"}, (path.name, case["name"])
 
 
 def test_every_rule_has_a_fixture_and_every_fixture_a_rule():
@@ -388,3 +391,50 @@ def test_shares_in_messages_never_read_as_0_or_100_percent_unless_they_are(share
     from cjm.lint.rules.evidence import percent
 
     assert percent(share) == shown
+
+
+def test_an_evidence_rule_called_without_an_observed_journey_finds_nothing():
+    # The engine runs the CJM6xx rules only with an observed file; a direct call (a plugin, the
+    # language server) on a journey without one gets no findings, not an error.
+    loaded = validate_bytes(docs.complete_example(
+        "stages:\n  - id: shop\n    name: Shop\n    touchpoints:\n      - {id: catalog, name: Catalog, events: [catalog]}\n"
+    ).encode("utf-8"), Path("case.cjm.yaml"), "case.cjm.yaml")
+    journey = Journey(loaded.journey, loaded.personas)
+    evidence_rules = [rule for rule in all_rules().values() if rule.uses_observed]
+    assert evidence_rules
+    for rule in evidence_rules:
+        assert list(rule().check(journey)) == [], rule.code
+
+
+class _CountingSuccessors(dict):
+    """``Journey.successors`` that counts what is asked of it, and stops a search that never ends."""
+
+    def __init__(self, real: dict):
+        super().__init__(real)
+        self.asked: list[str] = []
+
+    def get(self, key, default=None):
+        self.asked.append(key)
+        assert len(self.asked) <= 100, f"declares() is going round in circles: {self.asked[:12]}"
+        return super().get(key, default)
+
+
+def test_declares_follows_each_touchpoint_without_rules_once_even_round_a_loop():
+    from cjm.lint.rules.evidence import declares
+
+    # catalog -> hotline or chat (no rules) -> callback (no rules) -> back to hotline; cart is not reached.
+    loaded = validate_bytes(docs.complete_example(
+        "stages:\n  - id: shop\n    name: Shop\n    touchpoints:\n"
+        "      - {id: catalog, name: Catalog, events: [catalog], next: [hotline, chat]}\n"
+        "      - {id: hotline, name: Order hotline, channel: phone, next: [callback]}\n"
+        "      - {id: chat, name: Chat, channel: phone, next: [callback]}\n"
+        "      - {id: callback, name: Call back, channel: phone, next: [hotline]}\n"
+        "      - {id: cart, name: Cart, events: [cart]}\n"
+    ).encode("utf-8"), Path("case.cjm.yaml"), "case.cjm.yaml")
+    assert loaded.valid, [d.message for d in loaded.diagnostics]
+    journey = Journey(loaded.journey, loaded.personas)
+    journey.successors = counting = _CountingSuccessors(journey.successors)
+    assert declares(journey, "catalog", "cart") is False
+    assert sorted(counting.asked) == ["callback", "catalog", "chat", "hotline"]
+    counting.asked.clear()
+    assert declares(journey, "catalog", "callback") is True
