@@ -19,6 +19,7 @@ import pytest
 from cjm.journey import Journey
 from cjm.render import RenderOptions
 from cjm.render.html_map import html_page
+from cjm.render.map_print import CHROMIUM_ARGS  # the flags cjm itself starts Chromium with
 from cjm.format.validate import read_map
 from hostile_maps import hostile_journey
 
@@ -26,10 +27,6 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOUT = ROOT / "examples" / "online-shop-checkout.cjm.yaml"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 A3_LANDSCAPE_PX = round((420 - 2 * 8) / 25.4 * 96)  # page width minus the 8 mm print margins, at 96 px/in
 
 # Events a payload could hang on; dispatched on every element after load.

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -20,32 +19,13 @@ from cjm.journey import Journey
 from cjm.render import MissingTool, RenderOptions
 from cjm.render import map_print
 from hostile_maps import hostile_journey
+from test_browser import _chromium, browser  # noqa: F401  (the shared headless Chromium fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOUT = ROOT / "examples" / "online-shop-checkout.cjm.yaml"
 CORPUS = ROOT / "tests" / "corpus"
 
 pypdf = pytest.importorskip("pypdf", reason="pypdf is not installed (pip install -e '.[dev]')")
-
-
-def _chromium() -> str:
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if exe is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium; `make test` does it as root)")
-    return exe
-
-
-@pytest.fixture(scope="module")
-def browser():
-    exe = _chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("Playwright for Python is not installed (pip install -e '.[dev]')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=exe, args=map_print.CHROMIUM_ARGS, timeout=60_000)
-        yield chromium
-        chromium.close()
 
 
 def journey_at(path: Path) -> Journey:
