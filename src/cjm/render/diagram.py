@@ -13,6 +13,7 @@ through ``cjm.render.dot.text_label`` and ``cjm.render.dot.tooltip``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import count
 from typing import TYPE_CHECKING, Iterator
 
@@ -82,6 +83,9 @@ def build(journey: Journey, options: RenderOptions, style: DiagramStyle = DIAGRA
     evidence = None
     if options.observed is not None:
         from cjm.render.diagram_evidence import DiagramEvidence
+
+        if options.layout == "columns":
+            style = replace(style, observed_max_penwidth=style.columns_observed_max_penwidth)
 
         evidence = DiagramEvidence(journey, options.observed, theme, style, options.evidence, persona)
     if options.layout not in LAYOUTS:
@@ -330,11 +334,12 @@ def _touchpoint_attrs(journey: Journey, step: Step, persona: str | None, short: 
 
 def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pains: bool, drop_offs: bool,
             evidence: DiagramEvidence | None = None, connectors: bool = False,
-            chained: bool = True) -> list[tuple[str, dict[str, str]]]:
+            chained: bool = True) -> list[list[tuple[str, dict[str, str]]]]:
     """Sample nodes and edges styled exactly like the real ones, each saying what it means.
 
     ``chained``: tie the entries into rows with invisible edges (the line layout); the columns
-    layout places them itself, in the order returned: (node id, its attributes)."""
+    layout places them itself, in the order returned: groups that stay side by side (one node, or
+    an edge sample's two ends), each (node id, its attributes)."""
     size = f"{style.legend_fontsize:g}"
     entries: list[dict[str, str]] = []
     if evidence is not None:
@@ -359,14 +364,14 @@ def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pai
     entries.append({"label": "- - \u25b6 loop back", "shape": "plaintext"})
     if connectors:
         entries.append({"label": f"{LOOP_MARK} loop back to another stage", "shape": "plaintext", "fontcolor": theme.muted})
-    placed: list[tuple[str, dict[str, str]]] = []
+    placed: list[list[tuple[str, dict[str, str]]]] = []
     with graph.subgraph(name="cluster_legend") as legend:
         legend.attr(label="Legend", labeljust="l", style="rounded", color=theme.stage_border,
                     fontsize=f"{style.stage_fontsize:g}", fontcolor=theme.foreground, tooltip="Legend")
         for i, entry in enumerate(entries):
             attrs = {"fontsize": size, "tooltip": entry["label"], **entry}
             legend.node(f"l{i}", **attrs)
-            placed.append((f"l{i}", attrs))
+            placed.append([(f"l{i}", attrs)])
         # rows: the fill scale, then the markers (then the edges), so the legend stays narrow
         for i in range(len(entries) - 1):
             if i != scale and chained:
@@ -377,7 +382,7 @@ def _legend(graph: "graphviz.Digraph", theme: Theme, style: DiagramStyle, *, pai
 
 
 def _edge_legend(legend: "graphviz.Digraph", samples: list, first: int, size: str,
-                 chained: bool = True) -> list[tuple[str, dict[str, str]]]:
+                 chained: bool = True) -> list[list[tuple[str, dict[str, str]]]]:
     """A row of sample edges, each from a start node to the words that say what it means."""
     placed = []
     for k, (start, edge, lines) in enumerate(samples):
@@ -390,5 +395,5 @@ def _edge_legend(legend: "graphviz.Digraph", samples: list, first: int, size: st
         legend.edge(tail, head, tooltip=words, **edge)
         if k and chained:
             legend.edge(f"l{first + 2 * k - 1}", tail, style="invis")
-        placed += [(tail, tail_attrs), (head, head_attrs)]
+        placed.append([(tail, tail_attrs), (head, head_attrs)])
     return placed

@@ -9,7 +9,7 @@ source (``pos``, and ``bb`` for the stage boxes). The source is laid out with ``
 - What stands beside a touchpoint is in its line, to its right: one note with its pain points,
   the drop-off marker, and a connector ``↩ to 7. Cart`` for each loop back to an earlier stage,
   so a loop never crosses the whole picture (a loop within a stage is drawn as a dashed edge).
-- The legend is a row of its own under the last row.
+- The legend is under the last row, in rows no wider than the stages above it.
 
 Every ``next`` edge is drawn once, with the SVG id ``flow-tA-tB`` (``diagram.flow_id``), as an
 edge between the touchpoints, or as a line of its source's connector (SVG id ``loops-tA-tB-tC``). Node ids are generated as in
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 ENGINE_ARGS = ("-Kneato", "-n2")  # keep the given positions (points), route the edges
 LINE = 1.2  # Graphviz's line spacing, in font sizes
 LEGEND_GAP = 16.0
+MIN_LEGEND_WIDTH = 480.0  # points: a small map's legend may be wider than its stages
 NODE_MARGIN = (0.12 * 72, 0.06 * 72)  # the diagram's node margin, points
 NOTE_MARGIN = (0.11 * 72, 0.055 * 72)  # Graphviz's default
 STAGE_LABEL_LINES = 4
@@ -118,12 +119,15 @@ def build_columns(graph: "graphviz.Digraph", journey: Journey, node_id: dict[str
     labels = {s: _stage_label(journey.map.stages[s], first_try.label_width.get(s, 150.0), style) for s in clusters}
     placed = place(layout, boxes, {s: len(lines) * LINE * style.stage_fontsize + 8 for s, lines in labels.items()})
 
-    legend_nodes = _legend(graph, theme, style, pains=pains > 0, drop_offs=bool(dead), evidence=evidence,
-                           connectors=connectors > 0, chained=False)
-    legend_sizes = [node_size(attrs, style) for _, attrs in legend_nodes]
+    legend_groups = _legend(graph, theme, style, pains=pains > 0, drop_offs=bool(dead), evidence=evidence,
+                            connectors=connectors > 0, chained=False)
+    node_sizes = [[node_size(attrs, style) for _, attrs in group] for group in legend_groups]
+    group_sizes = [(sum(w for w, _ in sizes) + LEGEND_GAP * (len(sizes) - 1), max(h for _, h in sizes)) for sizes in node_sizes]
     legend_label = LINE * style.stage_fontsize + 8
     legend_top = placed.height + (STAGE_GAP if placed.height else 0)
-    legend_height = (max((h for _, h in legend_sizes), default=0) + legend_label + 2 * STAGE_PAD) if legend_nodes else 0.0
+    legend_rows = _rows(group_sizes, max(placed.width, MIN_LEGEND_WIDTH) - 2 * STAGE_PAD)
+    legend_height = (sum(max(group_sizes[g][1] for g in row) for row in legend_rows) + LEGEND_GAP * (len(legend_rows) - 1)
+                     + legend_label + 2 * STAGE_PAD) if legend_groups else 0.0
     height = legend_top + legend_height
 
     def pos(x: float, y: float) -> str:
@@ -149,14 +153,19 @@ def build_columns(graph: "graphviz.Digraph", journey: Journey, node_id: dict[str
                         cluster.node(entry, pos=pos(x - boxes[b].main[0] / 2 - 9, y - boxes[b].main[1] / 2 - 4))
 
     # the legend row
-    if legend_nodes:
-        x = STAGE_PAD
-        mid = legend_top + legend_label + STAGE_PAD + max(h for _, h in legend_sizes) / 2
-        for (name, attrs), (w, h) in zip(legend_nodes, legend_sizes):
-            graph.node(name, pos=pos(x + w / 2, mid), width=_inches(w), height=_inches(h))
-            x += w + LEGEND_GAP
+    if legend_groups:  # in rows as wide as the stages above them, so the legend never widens the picture
+        top = legend_top + legend_label + STAGE_PAD
+        right = 0.0
+        for row in legend_rows:
+            x, row_height = STAGE_PAD, max(group_sizes[g][1] for g in row)
+            for g in row:
+                for (name, _attrs), (w, h) in zip(legend_groups[g], node_sizes[g]):
+                    graph.node(name, pos=pos(x + w / 2, top + row_height / 2), width=_inches(w), height=_inches(h))
+                    x += w + LEGEND_GAP
+            right = max(right, x - LEGEND_GAP + STAGE_PAD)
+            top += row_height + LEGEND_GAP
         graph.body.append(f"\tsubgraph cluster_legend {{ bb=\"0,{height - legend_top - legend_height:.1f},"
-                          f"{x - LEGEND_GAP + STAGE_PAD:.1f},{height - legend_top:.1f}\" }}\n")
+                          f"{right:.1f},{height - legend_top:.1f}\" }}\n")
 
     # edges, each with its route (so Graphviz routes none): the notes' and connectors', then the map's own
     where: dict[str, tuple] = {}  # node -> centre, size, its line in its column (touchpoints), place beside
@@ -180,6 +189,21 @@ def build_columns(graph: "graphviz.Digraph", journey: Journey, node_id: dict[str
     if evidence is not None:
         evidence.extra_edges(router, node_id, {(source.id, target.id) for source, target in edges})
     return graph
+
+
+def _rows(sizes: list[tuple[float, float]], width: float) -> list[list[int]]:
+    """The legend's groups (their indexes) in rows no wider than ``width``, in order; a group wider
+    than that has a row of its own."""
+    rows: list[list[int]] = []
+    used = 0.0
+    for i, (w, _h) in enumerate(sizes):
+        if rows and rows[-1] and used + LEGEND_GAP + w <= width:
+            rows[-1].append(i)
+            used += LEGEND_GAP + w
+        else:
+            rows.append([i])
+            used = w
+    return rows
 
 
 class _Router:

@@ -149,6 +149,9 @@ class DiagramStyle:
     # widest (the edge most users took); at each drop-off step the ramp moves to its next colour
     observed_min_penwidth: float = 1.0
     observed_max_penwidth: float = 8.0
+    # the columns layout routes parallel edges a few points apart in the gaps of its grid: wider
+    # edges there merge into one band, so its widest edge is narrower
+    columns_observed_max_penwidth: float = 4.0
     drop_off_steps: tuple[float, ...] = (0.1, 0.25, 0.5, 0.75)
     # transitions the map lacks are drawn when they take more than this share of their touchpoint's
     # exits, as lint's undeclared-transition rule (CJM601) reports them by default; a real log has hundreds
