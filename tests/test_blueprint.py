@@ -1,6 +1,7 @@
 """The service blueprint (``--view blueprint``) read back from its SVG: every lane and line in
-order, each touchpoint's items in its lane and its column, fail and wait points, hostile text as
-text; PNG and PDF; and the blueprint on the journey map page."""
+order in every band, each touchpoint's items in its lane and its column, drawn once; the bands a
+long journey wraps into (near 3:2, whole stages); fail and wait points, hostile text as text; PNG
+and PDF; and the blueprint on the journey map page."""
 
 from __future__ import annotations
 
@@ -15,7 +16,9 @@ from cjm.format.validate import read_map, validate_bytes
 from cjm.journey import Journey
 from cjm.render import RenderError, RenderOptions, view_module
 from cjm.render import blueprint
+from cjm.render.blueprint_bands import MAX_ASPECT, cut
 from hostile_maps import HOSTILE
+from map_testing import generated_map
 
 ROOT = Path(__file__).resolve().parent.parent
 BANK = ROOT / "examples" / "bank-branch-service.cjm.yaml"
@@ -36,6 +39,12 @@ def journey_of(data: dict) -> Journey:
     return Journey(loaded.journey, loaded.personas)
 
 
+def journey_from_text(text: str) -> Journey:
+    loaded = validate_bytes(text.encode("utf-8"), Path("m.cjm.yaml"), "m.cjm.yaml")
+    assert loaded.valid
+    return Journey(loaded.journey, loaded.personas)
+
+
 def root_of(journey: Journey, **options) -> ET.Element:
     return ET.fromstring(blueprint.render(journey, "svg", RenderOptions(**options)))
 
@@ -53,33 +62,149 @@ def band(element: ET.Element) -> tuple[float, float]:
     return float(rect.get("y")), float(rect.get("y")) + float(rect.get("height"))
 
 
-def test_every_lane_and_line_is_drawn_in_order() -> None:
-    root = root_of(journey_at(BANK))
-    found = by_id(root)
-    tops = [band(found[f"lane-{key}"])[0] for key in LANES]
+def bands(root: ET.Element) -> list[ET.Element]:
+    return [g for g in root.iter(f"{SVG}g") if g.get("class") == "band"]
+
+
+def suffix(n: int) -> str:
+    """The end of a lane's or a line's id in band ``n``: none in the first band."""
+    return f"-{n}" if n else ""
+
+
+def columns_in(element: ET.Element) -> list[str]:
+    return [g.get("id") for g in element.iter(f"{SVG}g") if g.get("class") in ("touchpoint", "empty-stage")]
+
+
+def aspect(root: ET.Element) -> float:
+    return float(root.get("width")) / float(root.get("height"))
+
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.cjm.yaml"))
+
+
+def check_lanes_and_lines(found: dict[str, ET.Element], end: str = "") -> None:
+    tops = [band(found[f"lane-{key}{end}"])[0] for key in LANES]
     assert tops == sorted(tops)
-    headings = [" ".join(t for _, _, t in texts(found[f"lane-{key}"])) for key in LANES]
+    headings = [" ".join(t for _, _, t in texts(found[f"lane-{key}{end}"])) for key in LANES]
     assert headings == ["Physical evidence", "Customer actions", "Frontstage", "Backstage", "Support processes"]
     lines = {}
     for name in ("interaction", "visibility", "internal-interaction"):
-        line = found[f"line-{name}"].find(f"{SVG}line")
+        line = found[f"line-{name}{end}"].find(f"{SVG}line")
         lines[name] = float(line.get("y1"))
     # each line between the lanes it separates
-    assert band(found["lane-actions"])[1] <= lines["interaction"] <= band(found["lane-frontstage"])[0]
-    assert band(found["lane-frontstage"])[1] <= lines["visibility"] <= band(found["lane-backstage"])[0]
-    assert band(found["lane-backstage"])[1] <= lines["internal-interaction"] <= band(found["lane-support_processes"])[0]
-    words = {name: " ".join(t for _, _, t in texts(found[f"line-{name}"])) for name in lines}
+    assert band(found[f"lane-actions{end}"])[1] <= lines["interaction"] <= band(found[f"lane-frontstage{end}"])[0]
+    assert band(found[f"lane-frontstage{end}"])[1] <= lines["visibility"] <= band(found[f"lane-backstage{end}"])[0]
+    assert (band(found[f"lane-backstage{end}"])[1] <= lines["internal-interaction"]
+            <= band(found[f"lane-support_processes{end}"])[0])
+    words = {name: " ".join(t for _, _, t in texts(found[f"line-{name}{end}"])) for name in lines}
     assert words == {"interaction": "Line of interaction", "visibility": "Line of visibility",
                      "internal-interaction": "Line of internal interaction"}
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.cjm.yaml")), ids=lambda p: p.name)
+def test_every_lane_and_line_is_drawn_in_order() -> None:
+    check_lanes_and_lines(by_id(root_of(journey_at(BANK))))
+
+
+@pytest.mark.parametrize("path", EXAMPLES + [10, 30, 60], ids=lambda p: getattr(p, "name", f"generated-{p}"))
+def test_every_band_has_every_lane_and_line_and_the_bands_stack(path) -> None:
+    journey = journey_at(path) if isinstance(path, Path) else journey_from_text(generated_map(path))
+    root = root_of(journey)
+    drawn = bands(root)
+    assert [b.get("id") for b in drawn] == [f"band-{n}" for n in range(len(drawn))]
+    bottom = 0.0
+    for n, group in enumerate(drawn):
+        found = by_id(group)
+        assert {key for key in found if key.startswith(("lane-", "line-"))} == (
+            {f"lane-{key}{suffix(n)}" for key in LANES}
+            | {f"line-{name}{suffix(n)}" for name in ("interaction", "visibility", "internal-interaction")})
+        check_lanes_and_lines(found, suffix(n))
+        top = min(float(r.get("y")) for r in group.iter(f"{SVG}rect"))
+        assert top > bottom  # below the band above, nothing shared
+        bottom = max(float(r.get("y")) + float(r.get("height")) for r in group.iter(f"{SVG}rect"))
+    assert len({e.get("id") for e in root.iter() if e.get("id")}) == len([e for e in root.iter() if e.get("id")])
+
+
+@pytest.mark.parametrize("path", EXAMPLES + [10, 30, 60], ids=lambda p: getattr(p, "name", f"generated-{p}"))
+def test_the_picture_is_near_three_to_two_and_every_touchpoint_is_drawn_once(path) -> None:
+    journey = journey_at(path) if isinstance(path, Path) else journey_from_text(generated_map(path))
+    root = root_of(journey)
+    assert 1 / 3 <= aspect(root) <= MAX_ASPECT, aspect(root)
+    drawn = [tp for group in bands(root) for tp in columns_in(group)]
+    assert sorted(tp for tp in drawn if tp.startswith("tp-")) == sorted(f"tp-{step.index}" for step in journey.steps)
+    assert len(drawn) == len(set(drawn))
+    # in journey order, band after band, left to right
+    numbers = [int(tp[3:]) for tp in drawn if tp.startswith("tp-")]
+    assert numbers == sorted(numbers)
+    # the picture is as wide as its widest band
+    widest = max(float(g.find(f"{SVG}g/{SVG}rect").get("width")) for g in bands(root))
+    assert float(root.get("width")) == pytest.approx(widest + 20, abs=1)
+
+
+@pytest.mark.parametrize("path", EXAMPLES + [10, 30, 60], ids=lambda p: getattr(p, "name", f"generated-{p}"))
+def test_a_stage_is_split_only_when_it_is_wider_than_a_band(path) -> None:
+    journey = journey_at(path) if isinstance(path, Path) else journey_from_text(generated_map(path))
+    root = root_of(journey)
+    stage_of = {f"tp-{step.index}": step.stage_index for step in journey.steps}
+    stage_of.update({f"empty-{s}": s for s in range(len(journey.map.stages))})
+    per_band = [[stage_of[c] for c in columns_in(group)] for group in bands(root)]
+    widest = max(len(columns) for columns in per_band)
+    for s, stage in enumerate(journey.map.stages):
+        holding = [n for n, columns in enumerate(per_band) if s in columns]
+        if len(holding) > 1:
+            assert sum(columns.count(s) for columns in per_band) > widest, (stage.id, per_band)
+            assert holding == list(range(holding[0], holding[-1] + 1))
+        for n in holding[1:]:  # headed again, marked, in every band it goes on in
+            header = by_id(bands(root)[n])[f"stage-{s}-{n}"]
+            assert "(continued)" in " ".join(t for _, _, t in texts(header))
+        assert f"stage-{s}" in by_id(bands(root)[holding[0]])
+
+
+def test_a_map_that_fits_two_to_one_stays_one_band_as_before() -> None:
+    journey = journey_of({"cjm": 1, "id": "s", "title": "Small", "stages": [
+        {"id": f"s{k}", "name": f"Stage {k}", "touchpoints": [
+            {"id": f"t{k}{i}", "name": f"T{k}{i}", "actions": ["Does it"], "frontstage": ["Desk"]} for i in range(2)]}
+        for k in range(2)]})
+    root = root_of(journey)
+    assert len(bands(root)) == 1 and aspect(root) <= MAX_ASPECT
+    assert float(root.get("width")) == blueprint.GUTTER + 4 * (blueprint.COLUMN + blueprint.GAP) - blueprint.GAP + 20
+    assert not [e for e in root.iter() if (e.get("class") or "").startswith("band-rule")]
+
+
+def test_the_customer_actions_arrows_stay_within_a_band() -> None:
+    root = root_of(journey_at(BANK))
+    assert len(bands(root)) > 1
+    for group in bands(root):
+        columns = columns_in(group)
+        arrows = [e for e in group.iter(f"{SVG}line") if e.get("class") == "action-flow"]
+        assert arrows and len(arrows) < len(columns)
+        for arrow in arrows:  # from one column's right edge to the next one's left
+            assert 0 < float(arrow.get("x2")) - float(arrow.get("x1")) <= blueprint.GAP
+    assert not [e for e in root.iter(f"{SVG}line") if e.get("class") == "action-flow" and e not in
+                [a for g in bands(root) for a in g.iter(f"{SVG}line")]]
+
+
+def test_the_cut_keeps_stages_whole_and_evens_out_a_stage_wider_than_a_band() -> None:
+    stages = [0] * 4 + [1] * 3 + [2] * 3 + [3] * 10 + [4] * 2
+    assert cut(stages, 22) == [(0, 22)]
+    # the 10 of stage 3 as 5 and 5, and stage 4 beside the second half
+    assert cut(stages, 7) == [(0, 7), (7, 10), (10, 15), (15, 22)]
+    # 10 as 4, 3 and 3; stage 4 does not fit beside the last 3
+    assert cut(stages, 4) == [(0, 4), (4, 7), (7, 10), (10, 14), (14, 17), (17, 20), (20, 22)]
+    assert cut(stages, 3)[:2] == [(0, 2), (2, 4)]  # 4 as 2 and 2, not 3 and 1
+    assert cut(stages, 10) == [(0, 10), (10, 20), (20, 22)]
+    assert cut(stages, 1) == [(i, i + 1) for i in range(22)]
+    assert cut([], 1) == [(0, 0)]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_every_item_is_in_its_lane_and_its_column(path: Path) -> None:
     journey = journey_at(path)
     root = root_of(journey)
     found = by_id(root)
-    lanes = {key: band(found[f"lane-{key}"]) for key in LANES}
+    band_of = {tp: n for n, group in enumerate(bands(root)) for tp in columns_in(group)}
     for step in journey.steps:
+        n = band_of[f"tp-{step.index}"]  # the lanes of the touchpoint's own band
+        lanes = {key: band(found[f"lane-{key}{suffix(n)}"]) for key in LANES}
         column = found[f"tp-{step.index}"]
         head = column.find(f"{SVG}rect")
         x0, x1 = float(head.get("x")), float(head.get("x")) + float(head.get("width"))
