@@ -183,7 +183,7 @@ def _moments(root: Element, data: CurveData, layout: Layout, theme: Theme) -> No
 def _series(root: Element, data: CurveData, layout: Layout, theme: Theme) -> None:
     personas = list(dict.fromkeys(s.persona for s in data.series))
     shift = {p: (i - (len(personas) - 1) / 2) * layout.dodge for i, p in enumerate(personas)}
-    as_is = {s.persona: s for s in data.series if not s.target}
+    as_is = {s.persona: {p.index: p.score for p in s.points} for s in data.series if not s.target}  # touchpoint -> score
     lines = root.add(el("g", {"class": "cjm-lines", "fill": "none", "stroke-linejoin": "round", "stroke-linecap": "round"}))
     for series in sorted(data.series, key=lambda s: not s.target):  # to-be underneath
         color = _color(theme, series.slot)
@@ -215,12 +215,13 @@ def _series(root: Element, data: CurveData, layout: Layout, theme: Theme) -> Non
                                         "stroke": theme.moment_of_truth, "stroke-width": 1.5}))
 
 
-def _tooltip(series: Series, point: CurvePoint, as_is: Series | None) -> str:
+def _tooltip(series: Series, point: CurvePoint, as_is: dict[int, float | None] | None) -> str:
+    """``as_is``: the persona's as-is scores by touchpoint index (for a to-be point)."""
     label = f" ({point.label})" if point.label else ""
     if not series.target:
         return f"{point.name}\n{series.name}: {_score(point.score)}{label}"
     text = f"{point.name}\n{series.name}, to-be: {_score(point.score)}{label}"
-    now = next((p.score for p in as_is.points if p.index == point.index), None) if as_is else None
+    now = as_is.get(point.index) if as_is else None
     return text + (f"; as-is {_score(now)}" if now is not None else "; no as-is emotion")
 
 
