@@ -43,7 +43,7 @@ lock-add: $(BIN)/uv
 # the suite on the newest versions the ranges allow, in a venv of its own: drift shows here
 # before users meet it (run it before refreshing the lock, and monthly)
 LATEST := .venv-latest
-test-latest: graphviz chromium
+test-latest: graphviz chromium neovim vscode-deps
 	rm -rf $(LATEST)
 	$(PYTHON) -m venv $(LATEST)
 	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
