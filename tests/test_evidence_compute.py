@@ -1,6 +1,7 @@
 """``compute_observed`` on small hand-written logs: rule operators, touchpoint assignment, ordering
 and ties, journeys (sessions, gap cutting, grains), edges and their times, stages, variants,
-suppression, inputs and their errors; and edge counts against a few-line reference in plain Python
+suppression, inputs and their errors; edge counts, and then every part of the observed journey (flows and
+segments included), against a reference in plain Python
 on seeded random logs."""
 
 from __future__ import annotations
@@ -510,3 +511,190 @@ def test_medians_by_ranking_equal_the_median_aggregate(tmp_path, monkeypatch, se
     assert medians(compute_observed(journey, [log], segments=segments)) == exact
     timed = [edge for view in exact for edge in view if edge[3] is not None]
     assert {count % 2 for *_, count, _ in timed} == {0, 1} and len(exact) == (1 if segments is None else 3)
+
+
+# --- everything against a reference -----------------------------------------------------------------
+# Four touchpoints in three stages (the middle one without rules), a rule that two touchpoints share
+# (b on page x), journeys longer than the flow's six step columns, and min_users at 1 and 12: every
+# part of the observed journey (totals, touchpoints, overlaps, stages, edges, variants, both flows,
+# suppression and the segments) equals what a plain-Python reading of the same log gives.
+
+RICH_MAP = """
+- id: s1
+  name: S1
+  touchpoints:
+    - {id: ta, name: A, events: [c, {event: b, where: [{property: page, equals: x}]}]}
+    - {id: tb, name: B, events: [b]}
+- id: s2
+  name: S2
+  touchpoints:
+    - {id: tn, name: No rules}
+- id: s3
+  name: S3
+  touchpoints:
+    - {id: tc, name: C, events: [a]}
+    - {id: td, name: D, events: [d]}
+"""
+RICH_ORDER = ["ta", "tb", "tc", "td"]
+RICH_STAGE = {"ta": 0, "tb": 0, "tc": 2, "td": 2}
+STEP_COLUMNS = 6
+TOP = 20
+
+
+def _rich_touchpoint(event: str, page: str) -> str | None:
+    if event == "c" or (event == "b" and page == "x"):
+        return "ta"
+    return {"b": "tb", "a": "tc", "d": "td"}.get(event)
+
+
+def reference_journeys(rows: list[tuple], grain: str, gap_s: int) -> list[tuple[str, list[str], str]]:
+    """(user, steps, the page of the journey's first matched event) of every journey."""
+    by_actor = defaultdict(list)
+    for user, second, event, page in rows:
+        tp = _rich_touchpoint(event, page)
+        by_actor[user].append((second, event, RICH_ORDER.index(tp) if tp else len(RICH_ORDER), tp, page))
+    found = []
+    for user, events in sorted(by_actor.items()):
+        events.sort(key=lambda e: e[:3])
+        journeys, last_time = [], None
+        for second, _, _, tp, page in events:
+            if grain == "user" and not journeys or grain == "session" and (last_time is None or second - last_time > gap_s):
+                journeys.append(([], None))
+            last_time = second
+            steps, first_page = journeys[-1]
+            if tp and first_page is None:
+                journeys[-1] = (steps, page)
+            if tp and (not steps or steps[-1] != tp):
+                steps.append(tp)
+        found += [(user, steps, page) for steps, page in journeys if steps]
+    return found
+
+
+def _kept(counts: dict, users: dict, min_users: int) -> tuple[dict, int]:
+    kept = {key: (counts[key], len(users[key])) for key in counts if len(users[key]) >= min_users}
+    return kept, len(counts) - len(kept)
+
+
+def reference_view(journeys: list[tuple[str, list[str], str]], min_users: int) -> dict:
+    """The parts of the observed journey that depend on the journeys alone."""
+    edge_count, edge_users = defaultdict(int), defaultdict(set)
+    variant_count, variant_users = defaultdict(int), defaultdict(set)
+    reach, reach_users, ends = defaultdict(int), defaultdict(set), defaultdict(int)
+    stage_users, stage_journeys = defaultdict(set), defaultdict(int)
+    flows = {"step": (defaultdict(lambda: [0, 0, 0]), defaultdict(int), defaultdict(set)),
+             "stage": (defaultdict(lambda: [0, 0, 0]), defaultdict(int), defaultdict(set))}
+    for user, steps, _ in journeys:
+        for pair in zip([None, *steps], [*steps, None]):
+            edge_count[pair] += 1
+            edge_users[pair].add(user)
+        variant_count[tuple(steps)] += 1
+        variant_users[tuple(steps)].add(user)
+        for tp in set(steps):
+            reach[tp] += 1
+            reach_users[tp].add(user)
+        ends[steps[-1]] += 1
+        for stage in {RICH_STAGE[tp] for tp in steps}:
+            stage_users[stage].add(user)
+            stage_journeys[stage] += 1
+        entries = sorted({RICH_STAGE[tp]: tp for tp in reversed(steps)}.items())  # each stage at its first step
+        sequences = {"step": list(enumerate(steps[:STEP_COLUMNS], 1)), "stage": entries}
+        for kind, sequence in sequences.items():
+            nodes, links, link_users = flows[kind]
+            for i, (column, tp) in enumerate(sequence):
+                node = nodes[column, tp]
+                node[0] += 1
+                node[1] += i == 0
+                if kind == "step" and i == len(sequence) - 1 and len(steps) > STEP_COLUMNS:
+                    continue  # goes on past the last column
+                if i == len(sequence) - 1:
+                    node[2] += 1
+                elif kind == "stage" or column < STEP_COLUMNS:
+                    links[column, tp, sequence[i + 1][1]] += 1
+                    link_users[column, tp, sequence[i + 1][1]].add(user)
+    leaving = defaultdict(int)
+    for (source, _), count in edge_count.items():
+        leaving[source] += count
+    edges, dropped_edges = _kept(edge_count, edge_users, min_users)
+    variants, dropped_variants = _kept(variant_count, variant_users, min_users)
+    top = sorted(variants.items(), key=lambda item: (-item[1][0], " > ".join(item[0])))[:TOP]
+    place = {tp: n for n, tp in enumerate(RICH_ORDER)}
+    flow_parts = {}
+    for kind, (nodes, links, link_users) in flows.items():
+        kept_links, dropped_links = _kept(links, link_users, min_users)
+        flow_parts[kind] = (
+            sorted((column, tp, *counts) for (column, tp), counts in nodes.items()),
+            sorted(((column, s, t, *counts) for (column, s, t), counts in kept_links.items()),
+                   key=lambda link: (link[0], place[link[1]], place[link[2]])),
+            dropped_links)
+    before = len(stage_users[0])
+    return {
+        "journeys": len(journeys), "users": len({user for user, _, _ in journeys}),
+        "touchpoints": [(tp, len(reach_users[tp]), reach[tp], ends[tp],
+                         round(ends[tp] / reach[tp], 6) if reach[tp] else None) for tp in RICH_ORDER],
+        "stages": [("s1", len(stage_users[0]), stage_journeys[0], None), ("s2", None, None, None),
+                   ("s3", len(stage_users[2]), stage_journeys[2],
+                    round(len(stage_users[0] & stage_users[2]) / before, 6) if before else None)],
+        "edges": {pair: (*counts, round(counts[0] / leaving[pair[0]], 6)) for pair, counts in edges.items()},
+        "variants": [(list(path), *counts, round(counts[0] / len(journeys), 6)) for path, counts in top],
+        "flows": flow_parts,
+        "suppressed": (dropped_edges, dropped_variants),
+    }
+
+
+def observed_view(view) -> dict:
+    flows = {}
+    for flow in view.flows:
+        flows[flow.by] = (sorted((n.column, n.touchpoint, n.journeys, n.starts, n.ends) for n in flow.nodes),
+                          [(k.column, k.source, k.target, k.journeys, k.users) for k in flow.links], flow.suppressed)
+        assert flow.columns == (STEP_COLUMNS if flow.by == "step" else 3)
+        assert [(n.column, n.touchpoint) for n in flow.nodes] == sorted(
+            ((n.column, n.touchpoint) for n in flow.nodes), key=lambda node: (node[0], RICH_ORDER.index(node[1])))
+    return {
+        "journeys": view.totals.journeys, "users": view.totals.users,
+        "touchpoints": [(t.id, t.users, t.journeys, t.ends, t.drop_off) for t in view.touchpoints],
+        "stages": [(s.id, s.users, s.journeys, s.conversion) for s in view.stages],
+        "edges": {(e.source, e.target): (e.count, e.users, e.share) for e in view.edges},
+        "variants": [(v.path, v.journeys, v.users, v.share) for v in view.variants],
+        "flows": flows,
+        "suppressed": (view.suppressed.edges, view.suppressed.variants),
+    }
+
+
+@pytest.mark.parametrize("min_users", [1, 12])
+@pytest.mark.parametrize("grain", ["session", "user"])
+def test_every_part_equals_a_plain_python_reference(tmp_path, grain, min_users):
+    generator = random.Random(11)
+    rows = []
+    for _ in range(500):
+        user = f"u{generator.randrange(30)}"
+        second = generator.randrange(0, 5 * 3600, 11)  # coarse times: many ties
+        rows.append((user, second, generator.choice("aabbccddxy"), generator.choice(["x", "y", "z"])))
+    log = write_log(tmp_path / "log.csv", [(u, f"{1767261600 + s}", e, p) for u, s, e, p in rows])
+    analytics = f"source: csv\ncolumns: {{properties: [page]}}\nmin_users: {min_users}\nsession_gap_minutes: 25\nts_unit: s"
+    observed = compute_observed(journey_map(tmp_path, RICH_MAP, analytics), [log], grain=grain, segments=["page"])
+    journeys = reference_journeys(rows, grain, 25 * 60)
+    expected = reference_view(journeys, min_users)
+    expected["users"] = len({u for u, _, _, _ in rows})  # the whole log's users count every actor, matched or not
+    assert observed_view(observed) == expected
+    # the log reaches what is checked: journeys past the last step column, more paths than the top
+    # keeps, and with min_users 12 edges and paths left out and others kept
+    assert max(len(steps) for _, steps, _ in journeys) > STEP_COLUMNS and len({tuple(s) for _, s, _ in journeys}) > TOP
+    assert min_users == 1 or min(expected["suppressed"]) > 0 and expected["edges"]
+    matched = [(u, _rich_touchpoint(e, p)) for u, _, e, p in rows]
+    assert (observed.totals.events, observed.totals.matched_events) == (len(rows), sum(1 for _, tp in matched if tp))
+    assert [(t.id, t.events) for t in observed.touchpoints] == [
+        (tp, sum(1 for _, found_tp in matched if found_tp == tp)) for tp in RICH_ORDER]
+    assert [(o.touchpoint, o.also, o.events) for o in observed.overlaps] == [
+        ("ta", "tb", sum(1 for _, _, e, p in rows if e == "b" and p == "x"))]
+    unmatched_users = len({u for u, _, e, _ in rows if e in "xy"})
+    assert [(u.event, u.events) for u in observed.unmatched] == (
+        sorted(((e, sum(1 for r in rows if r[2] == e)) for e in "xy"), key=lambda item: (-item[1], item[0]))
+        if unmatched_users >= min_users else [])
+    # the segments: one view per page a journey starts on, largest first, each equal to the reference of its journeys
+    [segment] = observed.segments
+    pages = sorted({page for _, _, page in journeys}, key=lambda page: (-sum(1 for *_, p in journeys if p == page), page))
+    kept = [page for page in pages if len({u for u, _, p in journeys if p == page}) >= min_users]
+    assert [view.value for view in segment.values] == kept
+    for view in segment.values:
+        mine = [journey for journey in journeys if journey[2] == view.value]
+        assert observed_view(view) == reference_view(mine, min_users), view.value
