@@ -1,8 +1,7 @@
 """``compute_observed`` on small hand-written logs: rule operators, touchpoint assignment, ordering
 and ties, journeys (sessions, gap cutting, grains), edges and their times, stages, variants,
-suppression, inputs and their errors; edge counts, and then every part of the observed journey (flows and
-segments included), against a reference in plain Python
-on seeded random logs."""
+suppression, inputs and their errors; then edge counts, and every part of the observed journey (flows
+and segments included), against a reference in plain Python on seeded random logs."""
 
 from __future__ import annotations
 
