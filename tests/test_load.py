@@ -575,3 +575,126 @@ def test_spans_made_without_the_loader_are_empty():
 
     spans = Spans()
     assert (len(spans), list(spans), () in spans) == (0, [], False)
+
+
+# Every refusal before the parser runs (size, encoding, control characters) and every empty or
+# non-mapping file: the whole Parsed (its file name, no data, the source map) and every field of
+# the one diagnostic. A refused file's source map has no spans; its lines are the file's lines once
+# it could be read as text (so excerpts work), none when it could not.
+
+def _whole(diag):
+    return (diag.code, diag.name, diag.message, diag.file, diag.line, diag.col, diag.hint, diag.source_line)
+
+
+def _refused(parsed, lines):
+    assert (parsed.file, parsed.data, parsed.ok) == ("m.cjm.yaml", None, False)
+    assert (parsed.source.spans, parsed.source.lines) == ({}, lines)
+    assert parsed.source.locate(("title",)) == Position(1, 1) and parsed.source.path_at(1, 1) is None
+    return only(parsed)
+
+
+def test_the_byte_limit_allows_exactly_its_number_of_bytes():
+    raw = (HEAD + "owner: " + "x" * (1234 - len(HEAD) - 8) + "\n").encode()
+    assert len(raw) == 1234
+    allowed = parse(raw, Limits(max_bytes=1234))
+    assert allowed.ok and allowed.file == "m.cjm.yaml" and len(allowed.data["owner"]) == 1234 - len(HEAD) - 8
+    diag = _refused(parse(raw, Limits(max_bytes=1233)), [])
+    assert _whole(diag) == ("CJM003", "input-limit", "the file is over 1,233 bytes", "m.cjm.yaml", 1, 1,
+                            "split the map or raise the limit with --max-bytes", None)
+
+
+@pytest.mark.parametrize("raw, name", [
+    (b"\x00\x00\xfe\xff" + HEAD.encode("utf-32-be"), "UTF-32"),
+    (b"\xff\xfe\x00\x00" + HEAD.encode("utf-32-le"), "UTF-32"),
+    (b"\xff\xfe" + HEAD.encode("utf-16-le"), "UTF-16"),
+    (b"\xfe\xff" + HEAD.encode("utf-16-be"), "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),                           # a byte order mark alone
+    (HEAD.encode("utf-16-le"), "UTF-16 or UTF-32"),    # no byte order mark: told by the NULs
+    (HEAD.encode("utf-16-be"), "UTF-16 or UTF-32"),
+    (HEAD.encode("utf-32-le"), "UTF-16 or UTF-32"),
+    ("a:".encode("utf-16-le"), "UTF-16 or UTF-32"),    # 4 bytes, the shortest told by its NULs
+    ("a:".encode("utf-16-be"), "UTF-16 or UTF-32"),
+])
+def test_each_wide_encoding_is_refused_whole(raw, name):
+    diag = _refused(parse(raw), [])
+    assert _whole(diag) == ("CJM004", "bad-encoding", f"the file is {name}; save it as UTF-8", "m.cjm.yaml", 1, 1,
+                            "maps are read as UTF-8", None)
+
+
+@pytest.mark.parametrize("raw, line, col, byte, shown", [
+    # columns count characters: 'é' and '–' before the bad byte are one column each; lines follow
+    (HEAD.encode() + "owner: café – ".encode() + b"\xff team\nsteps: []\n", 4, 15, "ff", "owner: café – \ufffd team"),
+    (b"\nid: caf\xe9 x\n", 2, 8, "e9", "id: caf\ufffd x"),          # after an empty first line
+    (b"cjm: 1\nid: caf\xe9", 2, 8, "e9", "id: caf\ufffd"),          # on a last line without a line break
+    (b"cjm: 1\r\nid: x\xc3\r\n", 2, 6, "c3", "id: x\ufffd"),      # a sequence cut short by CRLF
+    (b"cjm: 1\rid: caf\xe9\rx: y\r", 2, 8, "e9", "id: caf\ufffd"),  # lines split by a lone CR, as YAML does
+    (b"\xef\xbb\xbfid: caf\xe9\n", 1, 8, "e9", "id: caf\ufffd"),    # after a UTF-8 BOM, which is no column
+])
+def test_invalid_utf8_is_refused_whole(raw, line, col, byte, shown):
+    diag = _refused(parse(raw), [])
+    assert _whole(diag) == ("CJM004", "bad-encoding", f"invalid UTF-8 byte 0x{byte}", "m.cjm.yaml", line, col,
+                            "save the file as UTF-8", shown)
+
+
+@pytest.mark.parametrize("raw, line, col, code_point", [
+    (b"cjm: 1\n\x07id: a\n", 2, 1, "0007"),
+    (b"cjm: 1\nid: a\x07\nx: y\n", 2, 6, "0007"),
+    (b"cjm: 1\r\nid: a\r\n\x7f", 3, 1, "007F"),                # on the last line, after CRLF
+    ("cjm: 1\nid: café\x1b\nx: y\n".encode(), 2, 9, "001B"),  # columns count characters
+    (b"a\x00b", 1, 2, "0000"),                                  # 3 bytes: too short to be told as UTF-16
+    (b"\xef\xbb\xbfid: \x01\n", 1, 5, "0001"),                 # after a UTF-8 BOM, which is no column
+])
+def test_a_control_character_is_refused_whole(raw, line, col, code_point):
+    lines = raw.decode("utf-8-sig").splitlines()
+    diag = _refused(parse(raw), lines)
+    assert _whole(diag) == ("CJM004", "bad-character", f"control character U+{code_point} is not allowed in a map",
+                            "m.cjm.yaml", line, col, "remove NUL and other C0 control characters", lines[line - 1])
+
+
+def test_a_utf8_bom_is_not_part_of_the_first_line():
+    parsed = parse(b"\xef\xbb\xbfcjm: 1\r\nid: m\r\ntitle: T\r\n")
+    assert parsed.source.lines == ["cjm: 1", "id: m", "title: T"]
+    assert parsed.source.spans[("cjm",)].key == Position(1, 1)
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "\n\n", "~\n"])
+def test_an_empty_file_is_refused_whole(text):
+    parsed = parse(text.encode())
+    assert (parsed.file, parsed.data, parsed.source.lines) == ("m.cjm.yaml", None, text.splitlines())
+    diag = only(parsed)
+    assert _whole(diag)[:7] == ("CJM010", "schema", "the file holds no map; a map starts with 'cjm: 1'",
+                                "m.cjm.yaml", 1, 1, None)
+
+
+@pytest.mark.parametrize("text", ["- a\n- b\n", "just text\n", "[1, 2]\n"])
+def test_a_top_level_that_is_not_a_mapping_is_refused_whole(text):
+    parsed = parse(text.encode())
+    assert (parsed.file, parsed.data, parsed.source.lines) == ("m.cjm.yaml", None, text.splitlines())
+    assert _whole(only(parsed)) == ("CJM010", "schema", "the top level of a map must be a mapping (key: value)",
+                                    "m.cjm.yaml", 1, 1, None, text.splitlines()[0])
+
+
+def test_the_parsed_file_keeps_its_name_loaded_or_refused():
+    loaded = parse(HEAD)
+    assert (loaded.file, loaded.ok, loaded.source.lines) == ("m.cjm.yaml", True, HEAD.splitlines())
+    refused = parse(HEAD + "owner: *nobody\n")
+    assert (refused.file, refused.data, only(refused).file) == ("m.cjm.yaml", None, "m.cjm.yaml")
+
+
+@needs_libyaml
+def test_a_map_read_again_by_the_pure_python_parser_keeps_its_file_name(monkeypatch):
+    """libyaml 0.2.6 stops at its own flow limit; the pure-Python parser reads the text again, and
+    its diagnostic is that of the same file."""
+    monkeypatch.setattr("cjm.format.load.FastLoader", Libyaml026Loader)
+    text = HEAD + "pains: " + "[" * 1_001 + "]" * 1_001 + "\n"
+    parsed = parse(text)
+    assert (parsed.file, parsed.data) == ("m.cjm.yaml", None)
+    assert _whole(only(parsed)) == ("CJM003", "input-limit", "nesting deeper than 64 levels", "m.cjm.yaml", 4, 71,
+                                    "a journey map needs only a few levels", text.splitlines()[3])
+
+
+def test_a_problem_before_the_first_line_has_no_source_line():
+    from cjm.format.load import _Builder
+
+    builder = _Builder("m.cjm.yaml", ["cjm: 1", "id: x"], Limits())
+    assert builder.problem(Position(0, 1), "CJM001", "yaml-syntax", "before").source_line is None

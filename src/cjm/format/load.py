@@ -269,14 +269,12 @@ def _decode(raw: bytes, file: str) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        line_start = raw.rfind(b"\n", 0, exc.start) + 1
-        line_end = raw.find(b"\n", exc.start)
-        col = len(raw[line_start:exc.start].decode("utf-8", "replace")) + 1
-        shown = raw[line_start:line_end if line_end >= 0 else len(raw)].decode("utf-8", "replace")
+        # lines split as the source map's (CRLF, a lone CR), bad bytes shown as U+FFFD
+        text = raw.decode("utf-8", "replace")
+        line, col = _position_of(text, len(raw[:exc.start].decode("utf-8")))
         raise LoadError(Diagnostic("CJM004", "bad-encoding", f"invalid UTF-8 byte 0x{raw[exc.start]:02x}",
                                    file, line, col, hint="save the file as UTF-8",
-                                   source_line=shown)) from None
+                                   source_line=text.splitlines()[line - 1])) from None
 
 
 def _position_of(text: str, offset: int) -> tuple[int, int]:
