@@ -120,7 +120,7 @@ def _first_values(matched: ir.Table, plan: Plan, in_journey) -> dict:
     """Each segment column (``g<i>``): its value at the journey's first event (``NO_VALUE`` when that
     event has none), on every event of the journey, in the same ordered pass as the steps: a
     journey belongs to one segment of each column."""
-    return {key: matched[property_column(column)].nullif(NO_VALUE).fill_null(NO_VALUE).first().over(in_journey)
+    return {key: matched[property_column(column)].fill_null(NO_VALUE).first().over(in_journey)
             for key, column in zip(plan.segment_keys, plan.segments)}
 
 
