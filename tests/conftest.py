@@ -26,7 +26,8 @@ MUTATION_JUDGES = {  # mutant id prefix -> test id patterns, in the order to run
     "cjm.report": ["tests/test_reporters.py::*", "tests/test_cli_lint.py::*"],
     "cjm.lint.rules.": ["tests/test_rules.py::*", "tests/test_evidence_lint.py::*", "tests/test_lint_config.py::*"],
     "cjm.evidence.pipeline.": [
-        "*::test_every_part_equals_a_plain_python_reference*", "*::test_touchpoints_stages_variants_and_unmatched_events",
+        "*::test_every_part_equals_a_plain_python_reference*", "*::test_paths_and_flows_keep_touchpoint_codes_past_*",
+        "*::test_touchpoints_stages_variants_and_unmatched_events",
         "*::test_edges_equal_*[[]user-1]", "*::test_edges_equal_*[[]session-1]", "*::test_medians_by_ranking_*", "*::test_repeats_are_one_step_*",
         "*::test_min_users_*", "*::test_half_microsecond_*", "*::test_sessions_are_cut_*", "*::test_a_session_column_*",
         "*::test_seq_orders_*", "*::test_ties_in_time_*", "*::test_first_matching_*", "*::test_since_and_until_*",

@@ -698,3 +698,20 @@ def test_every_part_equals_a_plain_python_reference(tmp_path, grain, min_users):
     for view in segment.values:
         mine = [journey for journey in journeys if journey[2] == (view.value or "")]
         assert observed_view(view) == reference_view(mine, min_users), view.value
+
+
+def test_paths_and_flows_keep_touchpoint_codes_past_twenty_and_a_stage_of_one(tmp_path):
+    """A path is built from numbers ``position * scale + code``: with 21 touchpoints the codes run to
+    20 and the scale must pass them (100, not 20). The last stage has one touchpoint with rules."""
+    first = "\n".join(f"    - {{id: t{n}, name: T{n}, events: [e{n}]}}" for n in range(20))
+    stages = f"- id: many\n  name: Many\n  touchpoints:\n{first}\n- id: one\n  name: One\n  touchpoints:\n" \
+             "    - {id: t20, name: T20, events: [e20]}\n"
+    rows = [("u1", "2026-01-01T10:00:00Z", "e19", ""), ("u1", "2026-01-01T10:01:00Z", "e20", ""),
+            ("u1", "2026-01-01T10:02:00Z", "e0", ""), ("u1", "2026-01-01T10:03:00Z", "e11", ""),
+            ("u2", "2026-01-01T11:00:00Z", "e20", "")]
+    observed = compute_observed(journey_map(tmp_path, stages), [write_log(tmp_path / "log.csv", rows)])
+    assert [(v.path, v.journeys) for v in observed.variants] == [(["t19", "t20", "t0", "t11"], 1), (["t20"], 1)]
+    [by_step, by_stage] = observed.flows
+    assert [(k.column, k.source, k.target) for k in by_step.links] == [(1, "t19", "t20"), (2, "t20", "t0"), (3, "t0", "t11")]
+    assert [(n.column, n.touchpoint, n.journeys) for n in by_stage.nodes] == [(0, "t19", 1), (1, "t20", 2)]
+    assert [(s.id, s.users, s.journeys, s.conversion) for s in observed.stages] == [("many", 1, 1, None), ("one", 2, 2, 1.0)]
