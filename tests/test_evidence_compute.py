@@ -576,16 +576,17 @@ def _kept(counts: dict, users: dict, min_users: int) -> tuple[dict, int]:
 
 def reference_view(journeys: list[tuple[str, list[str], str]], min_users: int) -> dict:
     """The parts of the observed journey that depend on the journeys alone."""
-    edge_count, edge_users = defaultdict(int), defaultdict(set)
+    edge_count, edge_users, edge_journeys = defaultdict(int), defaultdict(set), defaultdict(set)
     variant_count, variant_users = defaultdict(int), defaultdict(set)
     reach, reach_users, ends = defaultdict(int), defaultdict(set), defaultdict(int)
     stage_users, stage_journeys = defaultdict(set), defaultdict(int)
     flows = {"step": (defaultdict(lambda: [0, 0, 0]), defaultdict(int), defaultdict(set)),
              "stage": (defaultdict(lambda: [0, 0, 0]), defaultdict(int), defaultdict(set))}
-    for user, steps, _ in journeys:
+    for number, (user, steps, _) in enumerate(journeys):
         for pair in zip([None, *steps], [*steps, None]):
             edge_count[pair] += 1
             edge_users[pair].add(user)
+            edge_journeys[pair].add(number)
         variant_count[tuple(steps)] += 1
         variant_users[tuple(steps)].add(user)
         for tp in set(steps):
@@ -633,7 +634,8 @@ def reference_view(journeys: list[tuple[str, list[str], str]], min_users: int) -
         "stages": [("s1", len(stage_users[0]), stage_journeys[0], None), ("s2", None, None, None),
                    ("s3", len(stage_users[2]), stage_journeys[2],
                     round(len(stage_users[0] & stage_users[2]) / before, 6) if before else None)],
-        "edges": {pair: (*counts, round(counts[0] / leaving[pair[0]], 6)) for pair, counts in edges.items()},
+        "edges": {pair: (*counts, len(edge_journeys[pair]), round(counts[0] / leaving[pair[0]], 6))
+                  for pair, counts in edges.items()},
         "variants": [(list(path), *counts, round(counts[0] / len(journeys), 6)) for path, counts in top],
         "flows": flow_parts,
         "suppressed": (dropped_edges, dropped_variants),
@@ -652,7 +654,7 @@ def observed_view(view) -> dict:
         "journeys": view.totals.journeys, "users": view.totals.users,
         "touchpoints": [(t.id, t.users, t.journeys, t.ends, t.drop_off) for t in view.touchpoints],
         "stages": [(s.id, s.users, s.journeys, s.conversion) for s in view.stages],
-        "edges": {(e.source, e.target): (e.count, e.users, e.share) for e in view.edges},
+        "edges": {(e.source, e.target): (e.count, e.users, e.journeys, e.share) for e in view.edges},
         "variants": [(v.path, v.journeys, v.users, v.share) for v in view.variants],
         "flows": flows,
         "suppressed": (view.suppressed.edges, view.suppressed.variants),
