@@ -314,16 +314,13 @@ def _edges(plan: pipeline.Plan, step_rows: Any) -> tuple[list[Edge], int, int]:
 
 def _edge_list(plan: pipeline.Plan, rows: list[dict[str, Any]]) -> tuple[list[Edge], int, int]:
     place = {tp.id: tp.code for tp in plan.touchpoints}
-    leaving: dict[str | None, int] = {}
-    for row in rows:
-        leaving[row["source"]] = leaving.get(row["source"], 0) + row["count"]
     rows.sort(key=lambda row: (-1 if row["source"] is None else place[row["source"]],
                                len(place) if row["target"] is None else place[row["target"]]))
     kept = [Edge(source=row["source"], target=row["target"], count=row["count"], journeys=row["journeys"], users=row["users"],
-                 share=_share(row["count"], leaving[row["source"]]), median_us=_rounded(row["median_us"]),
+                 share=round(row["share"], DIGITS), median_us=_rounded(row["median_us"]),
                  mean_us=(2 * row["total_us"] + row["timed"]) // (2 * row["timed"]) if row["timed"] else None)
             for row in rows if row["kept"]]
-    return kept, len(rows) - len(kept), leaving.get(None, 0)
+    return kept, len(rows) - len(kept), sum(row["count"] for row in rows if row["source"] is None)
 
 
 def _stages(journey_map: JourneyMap, plan: pipeline.Plan, reached: dict[str, Any]) -> list[StageCounts]:
