@@ -31,7 +31,7 @@ MUTATION_JUDGES = {  # mutant id prefix -> test id patterns, in the order to run
         "*::test_edges_equal_*[[]user-1]", "*::test_edges_equal_*[[]session-1]", "*::test_medians_by_ranking_*", "*::test_repeats_are_one_step_*",
         "*::test_min_users_*", "*::test_half_microsecond_*", "*::test_sessions_are_cut_*", "*::test_a_session_column_*",
         "*::test_seq_orders_*", "*::test_ties_in_time_*", "*::test_first_matching_*", "*::test_since_and_until_*",
-        "*::test_an_empty_window_*", "*::test_unreadable_times_*", "*::test_a_missing_column_*",
+        "*::test_an_empty_window_*", "*::test_unmatched_names_*", "*::test_unreadable_times_*", "*::test_a_missing_column_*",
     ],
 }
 MUTANT_TEST_SECONDS = 120  # a judge takes seconds; ten times that and more is a mutant that loops

@@ -339,6 +339,15 @@ def test_an_empty_window_gives_an_empty_but_valid_journey(tmp_path):
     assert observed.totals.events == 0 and observed.totals.unmatched_share == 0.0
     assert observed.edges == [] and observed.variants == [] and observed.provenance.first_event is None
     assert [s.users for s in observed.stages] == [0, None, 0]
+    assert (observed.suppressed.edges, observed.suppressed.variants, observed.suppressed.unmatched) == (0, 0, 0)
+
+
+def test_unmatched_names_with_as_many_events_come_in_name_order(tmp_path):
+    rows = [("u1", "2026-01-01T10:00:00Z", "zeta", ""), ("u1", "2026-01-01T10:01:00Z", "alpha", ""),
+            ("u2", "2026-01-01T10:02:00Z", "home_view", ""), ("u2", "2026-01-01T10:03:00Z", "mid", ""),
+            ("u2", "2026-01-01T10:04:00Z", "mid", "")]
+    observed = compute_observed(journey_map(tmp_path, SHOP), [write_log(tmp_path / "log.csv", rows)])
+    assert [(u.event, u.events) for u in observed.unmatched] == [("mid", 2), ("alpha", 1), ("zeta", 1)]
 
 
 # --- inputs ---------------------------------------------------------------------------------------

@@ -698,3 +698,16 @@ def test_a_problem_before_the_first_line_has_no_source_line():
 
     builder = _Builder("m.cjm.yaml", ["cjm: 1", "id: x"], Limits())
     assert builder.problem(Position(0, 1), "CJM001", "yaml-syntax", "before").source_line is None
+
+
+def test_a_marked_parser_error_without_words_says_invalid_yaml_at_its_mark():
+    from yaml.error import Mark
+
+    from cjm.format.load import _Builder, _run
+
+    class WordlessParser(_ParserThatGivesUp):
+        def get_event(self):
+            raise yaml.MarkedYAMLError(problem_mark=Mark("m", 3, 0, 3, None, None))
+
+    problem = _run(WordlessParser(), _Builder("map.cjm.yaml", ["id: x", "title: t"], Limits()))
+    assert (problem.code, problem.message, problem.line, problem.col) == ("CJM001", "invalid YAML", 1, 4)
