@@ -190,6 +190,8 @@ def test_persona_and_view_switches_survive_a_reload(served, page):
                            timeout=WAIT_MS)
     page.reload()
     wait_live(page)
+    # the persona list is painted from the first state message, which may come just after 'live'
+    page.wait_for_function("() => document.getElementById('persona').value === 'tom'", timeout=WAIT_MS)
     assert page.locator("#persona").input_value() == "tom"
     assert page.locator("button[data-view=curve]").get_attribute("aria-pressed") == "true"
 
